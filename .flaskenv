@@ -1,0 +1,3 @@
+# Read by the `flask` command (python-dotenv) on a developer's machine only;
+# gunicorn and the Docker image never read it and default to production.
+LEAVERGUARD_ENV=development

@@ -1,0 +1,42 @@
+# LeaverGuard: `make run` serves the demo, `make test` runs every test, `make bench` measures.
+SHELL := /bin/sh
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app server
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	LEAVERGUARD_ENV=development $(FLASK) db upgrade
+	LEAVERGUARD_ENV=development $(FLASK) demo seed
+	LEAVERGUARD_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev lint
+	scripts/with-postgres.sh $(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix server tests bench
+	$(BIN)/ruff format server tests bench
+
+bench: $(VENV)/.dev
+	scripts/with-postgres.sh $(BIN)/python -m bench.check_bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""The database connection of a Flask app: engine creation, migrations, and the `db` CLI.
+
+`init_app(app)` creates one SQLAlchemy engine per app from `DATABASE_URL`
+(default: SQLite under the instance folder); `engine()` returns it inside a
+request or app context. Migrations are Alembic's, run in-process.
+
+Only this module, auth and web/* know Flask.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    app.extensions["leaverguard.engine"] = make_engine(url)
+    app.cli.add_command(db_cli)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["leaverguard.engine"]
+
+
+def alembic_config(engine_: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine_
+    return config
+
+
+def upgrade(engine_: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    command.upgrade(alembic_config(engine_), "head")
+
+
+def is_current(engine_: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(engine_)).get_current_head()
+    with engine_.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+@click.group("db", help="Database schema commands.")
+def db_cli() -> None:
+    pass
+
+
+@db_cli.command("upgrade", help="Apply every pending migration.")
+def upgrade_command() -> None:
+    upgrade(engine())
+    click.echo("database is up to date")

@@ -1,0 +1,204 @@
+"""What the user reads: findings, the banner (≤150 chars) and the dialog (≤500 chars), in en, es and ru.
+
+`render(decision, locale)` turns a Decision into text; `negotiate_locale` picks
+the language. Texts are keyed by the stable finding codes.
+
+Pure: stdlib and `model` only; must not import Flask, SQLAlchemy or the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Decision, Finding, Verdict
+
+SUPPORTED_LOCALES = ("en", "es", "ru")
+BANNER_LIMIT = 150
+DIALOG_LIMIT = 500
+
+_PHASES = {
+    "en": {"notice": "on notice", "garden_leave": "on garden leave", "departed": "past your last working day"},
+    "es": {
+        "notice": "en periodo de preaviso",
+        "garden_leave": "en permiso retribuido previo a tu salida",
+        "departed": "después de tu último día de trabajo",
+    },
+    "ru": {
+        "notice": "в периоде уведомления об увольнении",
+        "garden_leave": "в оплачиваемом отпуске до увольнения",
+        "departed": "после последнего рабочего дня",
+    },
+}
+
+_CONSEQUENCE = {
+    "en": {
+        "warn": "please make sure this is business as usual.",
+        "require_approval": "HR must sign off before this can be sent.",
+        "block": "this cannot be sent.",
+    },
+    "es": {
+        "warn": "asegúrate de que es un mensaje habitual de trabajo.",
+        "require_approval": "RR. HH. debe aprobarlo antes del envío.",
+        "block": "no se puede enviar.",
+    },
+    "ru": {
+        "warn": "убедитесь, что это обычное рабочее письмо.",
+        "require_approval": "перед отправкой нужно согласование HR.",
+        "block": "это письмо отправить нельзя.",
+    },
+}
+
+_SUBJECT = {
+    "en": {
+        "client_recipient": "Client recipients: {recipients}",
+        "own_personal_address": "Your personal address: {recipients}",
+        "webmail_recipient": "Personal webmail: {recipients}",
+        "external_recipient": "Outside the company: {recipients}",
+        "internal_recipient": "Colleagues: {recipients}",
+    },
+    "es": {
+        "client_recipient": "Destinatarios clientes: {recipients}",
+        "own_personal_address": "Tu dirección personal: {recipients}",
+        "webmail_recipient": "Correo web personal: {recipients}",
+        "external_recipient": "Externos a la empresa: {recipients}",
+        "internal_recipient": "Compañeros: {recipients}",
+    },
+    "ru": {
+        "client_recipient": "Адресаты-клиенты: {recipients}",
+        "own_personal_address": "Ваш личный адрес: {recipients}",
+        "webmail_recipient": "Личная веб-почта: {recipients}",
+        "external_recipient": "Внешние адресаты: {recipients}",
+        "internal_recipient": "Коллеги: {recipients}",
+    },
+}
+
+_LADDER_SENTENCE = {
+    "en": "{subject}. You are {phase}: {consequence}",
+    "es": "{subject}. Estás {phase}: {consequence}",
+    "ru": "{subject}. Вы {phase}: {consequence}",
+}
+
+_SPECIAL = {
+    "en": {
+        "successor_in_copy": "Your successor or the account owner is in copy for {recipients}, so one step less is needed.",
+        "solicitation_signal": "The text looks like taking clients along ({signals}): one step more is needed.",
+        "approved": "HR signed off this exact message.",
+    },
+    "es": {
+        "successor_in_copy": "Tu sucesor o el responsable de la cuenta está en copia para {recipients}: se exige un paso menos.",
+        "solicitation_signal": "El texto parece captar clientes ({signals}): se exige un paso más.",
+        "approved": "RR. HH. aprobó exactamente este mensaje.",
+    },
+    "ru": {
+        "successor_in_copy": "Преемник или владелец клиента в копии для {recipients}, поэтому требование на ступень мягче.",
+        "solicitation_signal": "Текст похож на переманивание клиентов ({signals}): требование на ступень строже.",
+        "approved": "HR согласовал именно это письмо.",
+    },
+}
+
+_SIGNAL_NAMES = {
+    "en": {"phone_number": "a phone number", "personal_email": "a personal e-mail address",
+           "new_company_phrase": "talk of a new company or staying in touch"},
+    "es": {"phone_number": "un número de teléfono", "personal_email": "un correo personal",
+           "new_company_phrase": "mención de una nueva empresa o de seguir en contacto"},
+    "ru": {"phone_number": "номер телефона", "personal_email": "личный адрес почты",
+           "new_company_phrase": "упоминание новой компании или просьба оставаться на связи"},
+}  # fmt: skip
+
+_BANNER = {
+    "en": {
+        "warn": "LeaverGuard: recipients that need care: {n}. You will be asked to confirm at send.",
+        "require_approval": "LeaverGuard: client recipients: {n}. HR sign-off is needed to send.",
+        "block": "LeaverGuard: recipients you may not write to now: {n}. Sending will be blocked.",
+    },
+    "es": {
+        "warn": "LeaverGuard: destinatarios que requieren atención: {n}. Se pedirá confirmación al enviar.",
+        "require_approval": "LeaverGuard: destinatarios clientes: {n}. Se necesita la aprobación de RR. HH.",
+        "block": "LeaverGuard: destinatarios a los que ahora no puedes escribir: {n}. El envío se bloqueará.",
+    },
+    "ru": {
+        "warn": "LeaverGuard: адресатов, требующих внимания: {n}. При отправке нужно будет подтвердить.",
+        "require_approval": "LeaverGuard: адресатов-клиентов: {n}. Для отправки нужно согласование HR.",
+        "block": "LeaverGuard: адресатов, которым сейчас писать нельзя: {n}. Отправка будет заблокирована.",
+    },
+}
+
+_DIALOG_HEAD = {
+    "en": {
+        "warn": "Please check before sending:",
+        "require_approval": "This message needs HR sign-off before it can be sent:",
+        "block": "This message cannot be sent:",
+    },
+    "es": {
+        "warn": "Revisa antes de enviar:",
+        "require_approval": "Este mensaje necesita la aprobación de RR. HH. antes de enviarse:",
+        "block": "Este mensaje no se puede enviar:",
+    },
+    "ru": {
+        "warn": "Проверьте перед отправкой:",
+        "require_approval": "Для отправки этого письма нужно согласование HR:",
+        "block": "Это письмо нельзя отправить:",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A decision in words: one message per finding, a banner and a dialog text."""
+
+    finding_messages: tuple[str, ...]
+    banner: str
+    dialog: str
+
+
+def negotiate_locale(*candidates: str | None) -> str:
+    """The first supported language among `candidates` (`es-ES`, `ru`, an Accept-Language value); else en."""
+    for candidate in candidates:
+        for part in (candidate or "").split(","):
+            language = part.split(";")[0].strip().replace("_", "-").split("-")[0].lower()
+            if language in SUPPORTED_LOCALES:
+                return language
+    return "en"
+
+
+def finding_message(finding: Finding, locale: str) -> str:
+    """The human sentence for one finding."""
+    lang = locale if locale in SUPPORTED_LOCALES else "en"
+    recipients = ", ".join(finding.recipients)
+    params = dict(finding.params)
+    if finding.code in _SPECIAL[lang]:
+        signals = ", ".join(_SIGNAL_NAMES[lang].get(k, k) for k in params.get("signals", "").split(",") if k)
+        return _SPECIAL[lang][finding.code].format(recipients=recipients, signals=signals)
+    prefix, _, phase = finding.code.partition("_during_")
+    subject = _SUBJECT[lang].get(prefix, "{recipients}").format(recipients=recipients)
+    return _LADDER_SENTENCE[lang].format(
+        subject=subject,
+        phase=_PHASES[lang].get(phase, phase),
+        consequence=_CONSEQUENCE[lang].get(finding.verdict.value, ""),
+    )
+
+
+def render(decision: Decision, locale: str) -> Rendered:
+    """Everything the user reads about `decision`, within the Outlook length limits."""
+    lang = locale if locale in SUPPORTED_LOCALES else "en"
+    messages = tuple(finding_message(f, lang) for f in decision.findings)
+    shown = decision.would_be if decision.verdict == Verdict.ALLOW else decision.verdict
+    if shown == Verdict.ALLOW:
+        return Rendered(messages, "", "")
+    banner = _BANNER[lang][shown.value].format(n=_banner_count(decision, shown))
+    dialog = "\n".join([_DIALOG_HEAD[lang][shown.value], *messages])
+    return Rendered(messages, truncate(banner, BANNER_LIMIT), truncate(dialog, DIALOG_LIMIT))
+
+
+def _banner_count(decision: Decision, shown: Verdict) -> int:
+    """Client recipients for a sign-off banner (what the user must know), else every flagged one."""
+    flagged = [f for f in decision.findings if f.verdict != Verdict.ALLOW and "_during_" in f.code]
+    clients = {r for f in flagged if f.code.startswith("client_recipient") for r in f.recipients}
+    if shown == Verdict.REQUIRE_APPROVAL and clients:
+        return len(clients)
+    return len({r for f in flagged for r in f.recipients})
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

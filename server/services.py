@@ -1,0 +1,124 @@
+"""Use cases: load the facts, ask the policy, record what happened, return the answer.
+
+Each function takes its dependencies (an Engine, the clock's `now`) as
+arguments, so tests and the benchmark call them without a web request.
+
+Must not import Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine
+
+from . import policy, store
+from .directory import pick_client_match
+from .messages import Rendered, render
+from .model import (
+    LEAVING_PHASES,
+    Address,
+    Approval,
+    ApprovalStatus,
+    Decision,
+    OutgoingMessage,
+    domain_and_parents,
+    fingerprint,
+)
+
+
+class CheckMode(StrEnum):
+    SEND = "send"  # the user pressed Send: audited
+    PREVIEW = "preview"  # recipients changed while composing: not audited
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """One check, as the web layer validated it; `sender` is the verified caller."""
+
+    sender: Address
+    message: OutgoingMessage
+    mode: CheckMode = CheckMode.SEND
+    from_address: Address | None = None
+    locale: str = "en"
+    client_app: str = ""
+    client_platform: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    decision: Decision
+    fingerprint: str
+    rendered: Rendered
+    approval: Approval | None
+
+
+def check_message(engine: Engine, request: CheckRequest, *, now: datetime) -> CheckResult:
+    """Decide on one outgoing message; a `send` check also writes one audit row, in the same transaction."""
+    message = request.message
+    digest = fingerprint(message)
+    with engine.begin() as conn:
+        settings = store.load_settings(conn)
+        sender = store.find_departure(conn, request.sender.key)
+        clients, approvals = {}, []
+        if sender is not None:
+            clients = _client_matches(conn, message)
+            approvals = store.approvals_for(conn, request.sender.key, digest)
+        decision = policy.evaluate(
+            message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
+        )
+        if request.mode == CheckMode.SEND:
+            _audit_check(conn, request, decision, digest, now)
+    return CheckResult(decision, digest, render(decision, request.locale), _current_approval(approvals, now))
+
+
+def _client_matches(conn, message: OutgoingMessage) -> dict:
+    """Client matches of every recipient, by address key, in two queries."""
+    addresses = message.addresses()
+    keys = sorted({a.key for a in addresses})
+    domains = sorted({d for a in addresses for d in domain_and_parents(a.domain)})
+    contacts, by_domain = store.client_matches(conn, keys, domains)
+    matches = {a.key: pick_client_match(a, contacts, by_domain) for a in addresses}
+    return {key: match for key, match in matches.items() if match is not None}
+
+
+def _current_approval(approvals: list[Approval], now: datetime) -> Approval | None:
+    """The newest request for this message, shown as expired once past its expiry."""
+    if not approvals:
+        return None
+    newest = max(approvals, key=lambda a: a.id)
+    live = newest.status in (ApprovalStatus.PENDING, ApprovalStatus.APPROVED)
+    if live and newest.expires_at is not None and newest.expires_at <= now:
+        return Approval(newest.id, newest.fingerprint, ApprovalStatus.EXPIRED, newest.expires_at)
+    return newest
+
+
+def _audit_check(conn, request: CheckRequest, decision: Decision, digest: str, now: datetime) -> None:
+    """One audit row per send: who, verdict, codes and flagged recipients; never the subject or body."""
+    details = {
+        "mode": request.mode.value,
+        "phase": decision.phase.value,
+        "would_be": decision.would_be.value,
+        "monitor_only": decision.monitor_only,
+        "recipient_count": len(request.message.recipients),
+        "from": request.from_address.email if request.from_address else None,
+        "client": {"app": request.client_app, "platform": request.client_platform},
+    }
+    if decision.phase in LEAVING_PHASES:
+        details["findings"] = [
+            {"code": f.code, "verdict": f.verdict.value, "recipients": list(f.recipients)}
+            | {k: v for k, v in f.params if k != "matches"}  # matches quote the body: left out
+            for f in decision.findings
+        ]
+    store.record_audit(
+        conn,
+        at=now,
+        kind="check",
+        actor=request.sender.email,
+        details=details,
+        verdict=decision.verdict.value,
+        fingerprint=digest,
+        approval_id=decision.approval_id,
+    )

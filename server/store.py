@@ -1,0 +1,287 @@
+"""All SQL of LeaverGuard: read and write the register, the client directory, settings, approvals and audit.
+
+Every function takes a SQLAlchemy `Connection` (the caller owns the
+transaction) and returns model objects or plain values, never rows.
+
+Must not import Flask; imports only model, tables and SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from . import tables as t
+from .model import (
+    Address,
+    Approval,
+    ApprovalStatus,
+    ClientMatch,
+    Departure,
+    DepartureStatus,
+    Phase,
+    PolicySettings,
+    RecipientClass,
+    Verdict,
+    default_ladder,
+    normalise_address,
+)
+
+# --- the departures register ----------------------------------------------
+
+
+def find_departure(conn: Connection, key: str) -> Departure | None:
+    """The departure record of whoever sends as address key `key` (primary address or alias)."""
+    row = conn.execute(
+        select(t.departures)
+        .join(t.departure_addresses, t.departure_addresses.c.departure_id == t.departures.c.id)
+        .where(t.departure_addresses.c.match_key == key)
+    ).first()
+    return _departure(conn, row._mapping) if row else None
+
+
+def list_departures(conn: Connection) -> list[Departure]:
+    rows = conn.execute(select(t.departures).order_by(t.departures.c.email)).mappings().all()
+    return [_departure(conn, row) for row in rows]
+
+
+def _departure(conn: Connection, row) -> Departure:
+    aliases = conn.scalars(
+        select(t.departure_addresses.c.email)
+        .where(t.departure_addresses.c.departure_id == row["id"], t.departure_addresses.c.is_primary.is_(False))
+        .order_by(t.departure_addresses.c.email)
+    ).all()
+    personal = conn.scalars(
+        select(t.departure_personal_addresses.c.email)
+        .where(t.departure_personal_addresses.c.departure_id == row["id"])
+        .order_by(t.departure_personal_addresses.c.email)
+    ).all()
+    return Departure(
+        id=row["id"],
+        email=row["email"],
+        notice_date=row["notice_date"],
+        last_working_date=row["last_working_date"],
+        garden_leave_date=row["garden_leave_date"],
+        successor=row["successor_email"],
+        aliases=tuple(aliases),
+        personal_addresses=tuple(personal),
+        status=DepartureStatus(row["status"]),
+        source=row["source"],
+    )
+
+
+def save_departure(conn: Connection, departure: Departure, now: datetime) -> int:
+    """Insert or update (by primary address) one departure with its aliases and personal addresses."""
+    key = normalise_address(departure.email).key
+    values = {
+        "email": departure.email,
+        "match_key": key,
+        "notice_date": departure.notice_date,
+        "last_working_date": departure.last_working_date,
+        "garden_leave_date": departure.garden_leave_date,
+        "successor_email": departure.successor,
+        "status": departure.status.value,
+        "source": departure.source,
+        "updated_at": now,
+    }
+    existing = conn.scalar(select(t.departures.c.id).where(t.departures.c.match_key == key))
+    if existing is None:
+        departure_id = conn.execute(insert(t.departures).values(values)).inserted_primary_key[0]
+    else:
+        departure_id = existing
+        conn.execute(update(t.departures).where(t.departures.c.id == existing).values(values))
+    _replace_addresses(conn, departure_id, departure)
+    return departure_id
+
+
+def _replace_addresses(conn: Connection, departure_id: int, departure: Departure) -> None:
+    conn.execute(delete(t.departure_addresses).where(t.departure_addresses.c.departure_id == departure_id))
+    conn.execute(
+        delete(t.departure_personal_addresses).where(t.departure_personal_addresses.c.departure_id == departure_id)
+    )
+    sends_as = _by_key([departure.email, *departure.aliases])
+    # An alias moves to this person if it was someone else's (the newest record wins).
+    conn.execute(delete(t.departure_addresses).where(t.departure_addresses.c.match_key.in_(list(sends_as))))
+    conn.execute(
+        insert(t.departure_addresses),
+        [
+            {"match_key": k, "email": a.email, "departure_id": departure_id, "is_primary": i == 0}
+            for i, (k, a) in enumerate(sends_as.items())
+        ],
+    )
+    personal = _by_key(departure.personal_addresses)
+    if personal:
+        conn.execute(
+            insert(t.departure_personal_addresses),
+            [{"match_key": k, "email": a.email, "departure_id": departure_id} for k, a in personal.items()],
+        )
+
+
+def _by_key(emails: Iterable[str]) -> dict[str, Address]:
+    result: dict[str, Address] = {}
+    for email in emails:
+        address = normalise_address(email)
+        result.setdefault(address.key, address)
+    return result
+
+
+# --- the client directory --------------------------------------------------
+
+
+def client_matches(conn: Connection, keys: Sequence[str], domains: Sequence[str]) -> tuple[dict, dict]:
+    """Client accounts for exact contact `keys` and for `domains`: ({key: match}, {domain: match})."""
+    accounts = t.client_accounts
+    contacts: dict[str, ClientMatch] = {}
+    if keys:
+        rows = conn.execute(
+            select(t.client_contacts.c.match_key, accounts.c.id, accounts.c.name, accounts.c.owner_email)
+            .join(accounts, accounts.c.id == t.client_contacts.c.account_id)
+            .where(t.client_contacts.c.match_key.in_(keys))
+        )
+        contacts = {r[0]: ClientMatch(r[1], r[2], r[3], by_contact=True) for r in rows}
+    by_domain: dict[str, ClientMatch] = {}
+    if domains:
+        rows = conn.execute(
+            select(t.client_domains.c.domain, accounts.c.id, accounts.c.name, accounts.c.owner_email)
+            .join(accounts, accounts.c.id == t.client_domains.c.account_id)
+            .where(t.client_domains.c.domain.in_(domains))
+        )
+        by_domain = {r[0]: ClientMatch(r[1], r[2], r[3], by_contact=False, domain=r[0]) for r in rows}
+    return contacts, by_domain
+
+
+def ensure_account(conn: Connection, name: str, owner: str | None, source: str, now: datetime) -> int:
+    """The id of the client account called `name`, created or its owner updated."""
+    account_id = conn.scalar(select(t.client_accounts.c.id).where(t.client_accounts.c.name == name))
+    values = {"name": name, "source": source, "updated_at": now}
+    if owner is not None:
+        values["owner_email"] = owner
+    if account_id is None:
+        return conn.execute(insert(t.client_accounts).values(values)).inserted_primary_key[0]
+    conn.execute(update(t.client_accounts).where(t.client_accounts.c.id == account_id).values(values))
+    return account_id
+
+
+def add_client_domain(conn: Connection, account_id: int, domain: str, source: str = "manual") -> None:
+    conn.execute(delete(t.client_domains).where(t.client_domains.c.domain == domain))
+    conn.execute(insert(t.client_domains).values(domain=domain, account_id=account_id, source=source))
+
+
+def add_client_contact(
+    conn: Connection, account_id: int, address: Address, name: str = "", source: str = "manual"
+) -> None:
+    conn.execute(delete(t.client_contacts).where(t.client_contacts.c.match_key == address.key))
+    conn.execute(
+        insert(t.client_contacts).values(
+            match_key=address.key, email=address.email, name=name, account_id=account_id, source=source
+        )
+    )
+
+
+def set_internal_domains(conn: Connection, domains: Iterable[str]) -> None:
+    conn.execute(delete(t.internal_domains))
+    rows = [{"domain": d} for d in sorted(set(domains))]
+    if rows:
+        conn.execute(insert(t.internal_domains), rows)
+
+
+def is_empty(conn: Connection) -> bool:
+    """True when nothing at all has been set up (no internal domain, client or departure)."""
+    return not any(
+        conn.scalar(select(func.count()).select_from(table))
+        for table in (t.internal_domains, t.client_accounts, t.departures)
+    )
+
+
+# --- policy settings -------------------------------------------------------
+
+
+def load_settings(conn: Connection) -> PolicySettings:
+    """The current settings; the defaults when an admin has never saved any."""
+    internal = frozenset(conn.scalars(select(t.internal_domains.c.domain)))
+    row = conn.execute(select(t.policy_settings).where(t.policy_settings.c.id == 1)).mappings().first()
+    if row is None:
+        return PolicySettings(internal_domains=internal)
+    return PolicySettings(
+        ladder=ladder_from_json(row["ladder"]),
+        internal_domains=internal,
+        webmail_domains=frozenset(row["webmail_domains"]),
+        successor_rule=row["successor_rule"],
+        solicitation_signals=row["solicitation_signals"],
+        monitor_only=row["monitor_only"],
+        timezone=row["timezone"],
+        version=row["version"],
+    )
+
+
+def save_settings(conn: Connection, settings: PolicySettings, now: datetime) -> int:
+    """Store `settings` (not the internal domains) and return the new version."""
+    current = conn.scalar(select(t.policy_settings.c.version).where(t.policy_settings.c.id == 1))
+    values = {
+        "ladder": ladder_to_json(settings.ladder),
+        "webmail_domains": sorted(settings.webmail_domains),
+        "successor_rule": settings.successor_rule,
+        "solicitation_signals": settings.solicitation_signals,
+        "monitor_only": settings.monitor_only,
+        "timezone": settings.timezone,
+        "version": (current or 0) + 1,
+        "updated_at": now,
+    }
+    if current is None:
+        conn.execute(insert(t.policy_settings).values(id=1, **values))
+    else:
+        conn.execute(update(t.policy_settings).where(t.policy_settings.c.id == 1).values(values))
+    return values["version"]
+
+
+def ladder_to_json(ladder) -> dict[str, dict[str, str]]:
+    result: dict[str, dict[str, str]] = {}
+    for (phase, cls), verdict in ladder.items():
+        result.setdefault(phase.value, {})[cls.value] = verdict.value
+    return result
+
+
+def ladder_from_json(data: dict[str, dict[str, str]]):
+    """A ladder from stored JSON; cells missing from it keep their default."""
+    ladder = default_ladder()
+    for phase, row in data.items():
+        for cls, verdict in row.items():
+            ladder[(Phase(phase), RecipientClass(cls))] = Verdict(verdict)
+    return ladder
+
+
+# --- approvals and audit ---------------------------------------------------
+
+
+def approvals_for(conn: Connection, sender_key: str, fingerprint: str) -> list[Approval]:
+    rows = conn.execute(
+        select(
+            t.approval_requests.c.id,
+            t.approval_requests.c.fingerprint,
+            t.approval_requests.c.status,
+            t.approval_requests.c.expires_at,
+        ).where(t.approval_requests.c.sender_key == sender_key, t.approval_requests.c.fingerprint == fingerprint)
+    )
+    return [Approval(r.id, r.fingerprint, ApprovalStatus(r.status), _aware(r.expires_at)) for r in rows]
+
+
+def record_audit(conn: Connection, *, at: datetime, kind: str, actor: str, details: dict[str, Any], **columns) -> int:
+    """Append one audit event; `columns` may set verdict, fingerprint and approval_id."""
+    values = {"at": at, "kind": kind, "actor": actor, "details": details, **columns}
+    return conn.execute(insert(t.audit_events).values(values)).inserted_primary_key[0]
+
+
+def audit_events(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest audit events, newest first, as plain dicts."""
+    rows = conn.execute(select(t.audit_events).order_by(t.audit_events.c.id.desc()).limit(limit)).mappings()
+    return [dict(r) | {"at": _aware(r["at"])} for r in rows]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes for what was stored as UTC; make them aware again."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

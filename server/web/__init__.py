@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: addin_api (the check API), meta (health, index)."""

@@ -1,0 +1,79 @@
+"""The API the mail add-ins call: `POST /api/v1/check` and the OpenAPI document.
+
+Auth: a verified Authorization header on every call (auth.Verifiers); no
+cookies, so no CSRF; CORS is answered for the add-in origins later.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import db, services
+from ..auth import AuthError, Identity, verifiers
+from .check_payload import parse_check
+from .errors import ApiError
+
+bp = Blueprint("addin_api", __name__, url_prefix="/api/v1")
+OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+def authenticated() -> Identity:
+    """The verified caller, or a 401 ApiError with the reason."""
+    try:
+        return verifiers().authenticate(request.headers.get("Authorization"))
+    except AuthError as exc:
+        raise ApiError(401, "unauthorized", exc.reason) from None
+
+
+def json_body():
+    """The decoded JSON body, or a 400/415 ApiError."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "invalid_json", "the body is not valid JSON")
+    return data
+
+
+@bp.post("/check")
+def check():
+    identity = authenticated()
+    check_request = parse_check(
+        json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
+    )
+    result = services.check_message(db.engine(), check_request, now=datetime.now(UTC))
+    return jsonify(serialise_check(result))
+
+
+def serialise_check(result: services.CheckResult) -> dict:
+    decision, rendered, approval = result.decision, result.rendered, result.approval
+    body = {
+        "verdict": decision.verdict.value,
+        "fingerprint": result.fingerprint,
+        "phase": decision.phase.value,
+        "findings": [
+            {"code": f.code, "verdict": f.verdict.value, "recipients": list(f.recipients), "message": text}
+            | ({"signals": dict(f.params)["signals"].split(",")} if dict(f.params).get("signals") else {})
+            for f, text in zip(decision.findings, rendered.finding_messages, strict=True)
+        ],
+        "banner": rendered.banner,
+        "dialog": rendered.dialog,
+        "approval": {"status": approval.status.value if approval else "none", "id": approval.id if approval else None},
+        "monitor_only": decision.monitor_only,
+    }
+    if decision.monitor_only:
+        body["would_be"] = decision.would_be.value
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return current_app.response_class(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+def openapi_document() -> dict:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))

@@ -1,0 +1,68 @@
+"""JSON errors for the API: one exception type and the handlers that turn everything into it.
+
+Under /api/ every error, including 404, 405, 413 and anything unexpected, is
+`{"error": {"code", "message", "details"}}`; a client's mistake is never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, a stable code, a sentence, and per-field details."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or []
+
+
+def error_response(error: ApiError):
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    response = jsonify(body)
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="leaverguard"'
+    return response
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def _http_error(exc: HTTPException):
+    if not _wants_json():
+        return exc
+    code = _HTTP_CODES.get(exc.code or 500, "error")
+    message = exc.description if exc.code != 404 else f"no such endpoint: {request.method} {request.path}"
+    return error_response(ApiError(exc.code or 500, code, message))
+
+
+def _unexpected(exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if not _wants_json():
+        return "Internal server error", 500
+    return error_response(ApiError(500, "internal_error", "something went wrong on our side; it has been logged"))
