@@ -77,7 +77,12 @@ class Verifiers:
 
 
 def init_app(app: Flask) -> None:
-    verifiers: list[TokenVerifier] = []
+    """Register the verifiers: the development scheme in development, plus any in TOKEN_VERIFIERS.
+
+    TOKEN_VERIFIERS (a list of TokenVerifier objects, set from create_app's
+    test_config) is where the Entra ID and Google verifiers plug in.
+    """
+    verifiers: list[TokenVerifier] = list(app.config.get("TOKEN_VERIFIERS", []))
     if app.config["ENV"] == "development":
         verifiers.append(DevVerifier())
     app.extensions["leaverguard.verifiers"] = Verifiers(verifiers)
