@@ -152,13 +152,32 @@ class Rendered:
 
 
 def negotiate_locale(*candidates: str | None) -> str:
-    """The first supported language among `candidates` (`es-ES`, `ru`, an Accept-Language value); else en."""
+    """The first supported language among `candidates` (`es-ES`, `ru`, an Accept-Language value); else en.
+
+    Candidates are tried in order; within an Accept-Language value, by its q weights.
+    """
     for candidate in candidates:
-        for part in (candidate or "").split(","):
-            language = part.split(";")[0].strip().replace("_", "-").split("-")[0].lower()
+        for language in _by_preference(candidate or ""):
             if language in SUPPORTED_LOCALES:
                 return language
     return "en"
+
+
+def _by_preference(header: str) -> list[str]:
+    """Primary language tags of an Accept-Language value, highest q first (ties keep their order)."""
+    weighted = []
+    for part in header.split(","):
+        tag, *params = part.strip().split(";")
+        quality = 1.0
+        for param in params:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        weighted.append((-quality, tag.strip().replace("_", "-").split("-")[0].lower()))
+    return [tag for _, tag in sorted(weighted, key=lambda pair: pair[0])]
 
 
 def finding_message(finding: Finding, locale: str) -> str:
@@ -182,7 +201,7 @@ def render(decision: Decision, locale: str) -> Rendered:
     """Everything the user reads about `decision`, within the Outlook length limits."""
     lang = locale if locale in SUPPORTED_LOCALES else "en"
     messages = tuple(finding_message(f, lang) for f in decision.findings)
-    shown = decision.would_be if decision.verdict == Verdict.ALLOW else decision.verdict
+    shown = decision.verdict  # in monitor-only mode allow: the sender must not notice
     if shown == Verdict.ALLOW:
         return Rendered(messages, "", "")
     banner = _BANNER[lang][shown.value].format(n=_banner_count(decision, shown))

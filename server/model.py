@@ -170,7 +170,7 @@ def normalise_address(value: str) -> Address:
     local, at, domain = addr.rpartition("@")
     if not at or not local:
         raise InvalidAddress(value, "missing '@' or local part")
-    if not _LOCAL_PART.match(local) or local.startswith(".") or ".." in local:
+    if not _LOCAL_PART.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
         raise InvalidAddress(value, "invalid local part")
     try:
         ascii_domain = normalise_domain(domain)

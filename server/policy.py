@@ -159,7 +159,8 @@ def _solicitation_rule(
         message.body,
         webmail_domains=settings.webmail_domains,
         personal_keys=_keys(sender.personal_addresses),
-        ignore_keys=frozenset(j.address.key for j in judged),
+        # recipients quoted back are not signals, but the leaver's own personal address always is
+        ignore_keys=frozenset(j.address.key for j in judged if j.cls != RecipientClass.OWN_PERSONAL),
     )
     if not signals:
         return []

@@ -24,6 +24,9 @@ NEW_COMPANY_PHRASE = "new_company_phrase"
 # US 10 digits) is in.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d\s().\-]{7,22}\d(?!\w)")
 _DATE_LIKE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
+# Dates are blanked out before looking for phones, so a range ("1.12.2026-5.12.2026")
+# or a date next to a number does not add up to nine digits.
+_DATE = re.compile(r"(?<![\d.])\d{1,2}[./]\d{1,2}[./]\d{2,4}(?![\d.])|(?<![\d\-])\d{4}-\d{1,2}-\d{1,2}(?![\d\-])")
 _EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
 
 _PHRASES = [
@@ -41,11 +44,11 @@ _PHRASES = [
     r"mi (?:correo|teléfono|telefono|móvil|movil|número|numero|email) (?:personal|privado)",
     r"(?:contáctame|contactame|escríbeme|escribeme|llámame|llamame) (?:a|al|en)",
     # Russian
-    r"(?:мо[яюей]|в мо[ейю]) нов(?:ая|ую|ой) (?:компани[яюи]|работ[аеуы]|должност[ьи])",
+    r"мо(?:я|ю|ей) нов(?:ая|ую|ой) (?:компани[яюие]|работ[аеуыо]|должност[ьи])",
     r"в новой компании",
-    r"мо[йего]* нов(?:ый|ого|ом) (?:номер|телефон|адрес|работодател[ьяе]|e-?mail)",
+    r"мо(?:й|его|ем|ём) нов(?:ый|ого|ом) (?:номер|телефон|адрес|работодател[ьяе]|e-?mail)",
     r"(?:оставайтесь|останемся|остаёмся|остаемся|будем|давайте оставаться) на связи",
-    r"мо(?:й|я|ю) личн(?:ый|ая|ую|ой) (?:телефон|номер|адрес|почт[аеуы]|e-?mail|мобильный)",
+    r"мо(?:й|я|ю|ей) личн(?:ый|ая|ую|ой) (?:телефон|номер|адрес|почт[аеуы]|e-?mail|мобильный)",
     r"(?:пишите|звоните|напишите|позвоните) мне (?:на|по)",
 ]
 _PHRASE = re.compile("|".join(f"(?:{p})" for p in _PHRASES), re.IGNORECASE)
@@ -64,7 +67,7 @@ def find_signals(
     personal_keys: frozenset[str],
     ignore_keys: frozenset[str] = frozenset(),
 ) -> list[Signal]:
-    """Every solicitation signal in `body`, in order of appearance, at most one per distinct match.
+    """Every solicitation signal in `body`, grouped by kind, at most one per distinct match.
 
     `ignore_keys` are address keys that are not a signal even on webmail (the
     message's own recipients, quoted back in a reply).
@@ -77,7 +80,7 @@ def find_signals(
 
 def _phones(body: str) -> list[Signal]:
     signals = []
-    for match in _PHONE.finditer(body):
+    for match in _PHONE.finditer(_DATE.sub("|", body)):
         text = match.group(0).strip()
         digits = sum(ch.isdigit() for ch in text)
         if 9 <= digits <= 15 and not _DATE_LIKE.match(text):
