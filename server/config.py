@@ -15,6 +15,14 @@ from typing import Any
 
 PREFIX = "LEAVERGUARD_"
 
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(raw)
+    return value
+
+
 # name (without prefix) -> (default, parser, description for humans)
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "ENV": ("production", str, "`development` or `production`"),
@@ -22,9 +30,9 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "BASE_URL": ("", str, "public URL of this server; required in production"),
     "LOG_FORMAT": ("", str, "`json` or `text`; default json in production, text in development"),
     "LOG_LEVEL": ("INFO", str, "Python logging level"),
-    "MAX_RECIPIENTS": (500, int, "most recipients (To+Cc+Bcc) one check may carry"),
-    "MAX_BODY_BYTES": (1_000_000, int, "largest message body (UTF-8 bytes) one check may carry"),
-    "MAX_ATTACHMENTS": (250, int, "most attachments one check may list"),
+    "MAX_RECIPIENTS": (500, _positive_int, "most recipients (To+Cc+Bcc) one check may carry"),
+    "MAX_BODY_BYTES": (1_000_000, _positive_int, "largest message body (UTF-8 bytes) one check may carry"),
+    "MAX_ATTACHMENTS": (250, _positive_int, "most attachments one check may list"),
 }
 
 

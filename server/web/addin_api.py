@@ -7,10 +7,12 @@ cookies, so no CSRF; CORS is answered for the add-in origins later.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
 
 from .. import db, services
 from ..auth import AuthError, Identity, verifiers
@@ -30,13 +32,37 @@ def authenticated() -> Identity:
 
 
 def json_body():
-    """The decoded JSON body, or a 400/415 ApiError."""
+    """The decoded JSON body (any JSON value, `null` included), or a 400/415 ApiError."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "invalid_json", "the body is not valid JSON")
+    try:
+        data = request.get_json()
+    except BadRequest:
+        raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
+    except RecursionError:  # json.loads gives up on very deep nesting with this, not ValueError
+        raise ApiError(400, "invalid_json", "the body is nested too deeply") from None
+    if _has_lone_surrogate(data):
+        raise ApiError(400, "invalid_json", "the body holds a lone UTF-16 surrogate escape, which is not text")
     return data
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(data) -> bool:
+    """True when a string anywhere in `data` holds a lone surrogate (`"\\ud800"`): it cannot be UTF-8 encoded."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 @bp.post("/check")

@@ -6,6 +6,7 @@ of them at once; nothing is silently dropped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +31,11 @@ class _Problems:
     def add(self, field: str, problem: str, value: Any = None) -> None:
         item = {"field": field, "problem": problem}
         if value is not None:
-            item["value"] = value if isinstance(value, (str, int, float, bool)) else repr(value)[:200]
+            # inf and nan (from 1e999 in the request) have no JSON spelling: they are returned as text.
+            plain = isinstance(value, (str, int, bool)) or (isinstance(value, float) and math.isfinite(value))
+            text = value if plain else repr(value)
+            # Echo enough to find the bad value, not a 200 KB string back.
+            item["value"] = text[:200] + "…" if isinstance(text, str) and len(text) > 200 else text
         self.items.append(item)
 
 

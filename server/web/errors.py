@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -40,12 +42,15 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -58,7 +63,20 @@ def _http_error(exc: HTTPException):
         return exc
     code = _HTTP_CODES.get(exc.code or 500, "error")
     message = exc.description if exc.code != 404 else f"no such endpoint: {request.method} {request.path}"
-    return error_response(ApiError(exc.code or 500, code, message))
+    response = error_response(ApiError(exc.code or 500, code, message))
+    if getattr(exc, "valid_methods", None):  # a 405 must say what is allowed (RFC 9110, 15.5.6)
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _database_unavailable(exc: Exception):
+    """The database is down or overloaded: a 503 the add-in's fail mode handles, not a 500."""
+    log.error("database error on %s %s: %s", request.method, request.path, type(exc).__name__)
+    if not _wants_json():
+        return "The service is temporarily unavailable", 503
+    response = error_response(ApiError(503, "unavailable", "the decision service cannot reach its database"))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _unexpected(exc: Exception):

@@ -1,0 +1,272 @@
+"""Configuration: LEAVERGUARD_* settings, the production start checks, and JSON logs in production."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import datetime
+
+import pytest
+
+from server import config, create_app
+from server.logs import JsonFormatter
+
+EVERY_SETTING = {
+    "LEAVERGUARD_ENV": "development",
+    "LEAVERGUARD_SECRET_KEY": "k" * 32,
+    "LEAVERGUARD_BASE_URL": "https://leaverguard.northwind.example",
+    "LEAVERGUARD_LOG_FORMAT": "json",
+    "LEAVERGUARD_LOG_LEVEL": "DEBUG",
+    "LEAVERGUARD_MAX_RECIPIENTS": "50",
+    "LEAVERGUARD_MAX_BODY_BYTES": "20000",
+    "LEAVERGUARD_MAX_ATTACHMENTS": "7",
+    "DATABASE_URL": "postgresql+psycopg://lg@db.internal/leaverguard",
+}
+
+
+@pytest.fixture
+def root_logging():
+    """create_app points the root logger at its own handler; put the test runner's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield root
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def production(tmp_path, **overrides) -> dict:
+    """A production test_config that may start; `overrides` take parts of it away."""
+    settings = {
+        "ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "BASE_URL": "https://lg.example",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'leaverguard.db'}",
+        "TOKEN_VERIFIERS": [FakeVerifier()],
+    }
+    return settings | overrides
+
+
+class FakeVerifier:
+    scheme = "bearer"
+
+    def verify(self, credentials):
+        raise NotImplementedError
+
+
+# --- load() --------------------------------------------------------------------
+
+
+def test_the_test_names_every_setting_there_is():
+    assert set(EVERY_SETTING) - {"DATABASE_URL"} == {config.PREFIX + name for name in config.SETTINGS}
+
+
+def test_every_setting_is_read_and_parsed_from_the_environment():
+    assert config.load(EVERY_SETTING) == {
+        "ENV": "development",
+        "SECRET_KEY": "k" * 32,
+        "BASE_URL": "https://leaverguard.northwind.example",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "DEBUG",
+        "MAX_RECIPIENTS": 50,
+        "MAX_BODY_BYTES": 20000,
+        "MAX_ATTACHMENTS": 7,
+        "DATABASE_URL": "postgresql+psycopg://lg@db.internal/leaverguard",
+    }
+
+
+def test_without_any_setting_the_defaults_apply_and_production_is_assumed():
+    assert config.load({}) == {
+        "ENV": "production",
+        "SECRET_KEY": "",
+        "BASE_URL": "",
+        "LOG_FORMAT": "",
+        "LOG_LEVEL": "INFO",
+        "MAX_RECIPIENTS": 500,
+        "MAX_BODY_BYTES": 1_000_000,
+        "MAX_ATTACHMENTS": 250,
+        "DATABASE_URL": "",
+    }
+
+
+def test_an_empty_setting_counts_as_unset():
+    assert config.load({"LEAVERGUARD_MAX_RECIPIENTS": "", "LEAVERGUARD_ENV": ""})["MAX_RECIPIENTS"] == 500
+
+
+def test_settings_without_the_prefix_are_ignored():
+    assert config.load({"ENV": "development", "MAX_RECIPIENTS": "1"})["ENV"] == "production"
+
+
+def test_load_reads_the_process_environment_by_default(monkeypatch):
+    monkeypatch.setenv("LEAVERGUARD_MAX_ATTACHMENTS", "9")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.db")
+
+    loaded = config.load()
+
+    assert (loaded["MAX_ATTACHMENTS"], loaded["DATABASE_URL"]) == (9, "sqlite:///elsewhere.db")
+
+
+@pytest.mark.parametrize("name", ["MAX_RECIPIENTS", "MAX_BODY_BYTES", "MAX_ATTACHMENTS"])
+@pytest.mark.parametrize("raw", ["many", "1.5", "1e6", "0x10", "ten"])
+def test_a_number_setting_that_is_not_a_whole_number_stops_the_start_with_a_clear_message(name, raw):
+    with pytest.raises(SystemExit) as stopped:
+        config.load({config.PREFIX + name: raw})
+
+    assert stopped.value.code == f"LEAVERGUARD_{name}={raw!r} is not valid: {config.SETTINGS[name][2]}"
+
+
+@pytest.mark.parametrize("raw", ["staging", "Development", "dev", "prod"])
+def test_an_unknown_env_stops_the_start_with_a_clear_message(raw):
+    with pytest.raises(SystemExit) as stopped:
+        config.load({"LEAVERGUARD_ENV": raw})
+
+    assert stopped.value.code == f"LEAVERGUARD_ENV must be development or production, not {raw!r}"
+
+
+# --- create_app and the environment -------------------------------------------------
+
+
+def test_create_app_reads_the_environment_when_called_and_derives_the_request_limit(
+    monkeypatch, database_url, tmp_path, root_logging
+):
+    monkeypatch.setenv("LEAVERGUARD_ENV", "development")
+    monkeypatch.setenv("LEAVERGUARD_MAX_RECIPIENTS", "2")
+    monkeypatch.setenv("LEAVERGUARD_MAX_BODY_BYTES", "1000")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    app = create_app()
+    app.instance_path = str(tmp_path)
+    response = app.test_client().post(
+        "/api/v1/check",
+        headers={"Authorization": "Dev carol@northwind.example"},
+        json={"to": ["a@x.example", "b@x.example", "c@x.example"], "body": "x" * 1001},
+    )
+
+    assert app.config["MAX_CONTENT_LENGTH"] == 3 * 1000 + 256 * 1024
+    assert response.status_code == 413
+    assert {d["field"] for d in response.get_json()["error"]["details"]} == {"to/cc/bcc", "body"}
+    app.extensions["leaverguard.engine"].dispose()
+
+
+def test_development_logs_text_by_default(tmp_path, root_logging):
+    app = create_app({"ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+
+    assert app.config["LOG_FORMAT"] == "text"
+    assert not isinstance(root_logging.handlers[0].formatter, JsonFormatter)
+
+
+# --- production refuses to start half-configured -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"TOKEN_VERIFIERS": []}, ["token verifier"]),
+        ({"SECRET_KEY": ""}, ["LEAVERGUARD_SECRET_KEY"]),
+        ({"SECRET_KEY": "short"}, ["LEAVERGUARD_SECRET_KEY"]),
+        ({"BASE_URL": ""}, ["LEAVERGUARD_BASE_URL"]),
+        ({"BASE_URL": "http://lg.example"}, ["LEAVERGUARD_BASE_URL"]),
+        (
+            {"TOKEN_VERIFIERS": [], "SECRET_KEY": "", "BASE_URL": "http://lg.example"},
+            ["LEAVERGUARD_SECRET_KEY", "LEAVERGUARD_BASE_URL", "token verifier"],
+        ),
+    ],
+)
+def test_production_refuses_to_start_and_names_each_missing_piece(tmp_path, root_logging, overrides, named):
+    with pytest.raises(RuntimeError, match="refusing to start in production") as refused:
+        create_app(production(tmp_path, **overrides))
+
+    message = str(refused.value)
+    for piece in named:
+        assert piece in message
+    assert message.count(";") == len(named) - 1
+
+
+def test_production_does_not_count_the_development_scheme_as_a_verifier(tmp_path, root_logging):
+    with pytest.raises(RuntimeError, match="token verifier"):
+        create_app(production(tmp_path, TOKEN_VERIFIERS=[]))
+
+
+def test_a_fully_configured_production_app_starts_and_logs_json_lines(tmp_path, root_logging, capsys):
+    app = create_app(production(tmp_path))
+
+    logging.getLogger("server.test").warning("check answered %s", "block", extra={"verdict": "block", "count": 2})
+
+    assert app.config["LOG_FORMAT"] == "json"
+    assert app.config["SECRET_KEY"] == "s" * 40
+    (line,) = capsys.readouterr().err.splitlines()
+    entry = json.loads(line)
+    assert {k: entry[k] for k in ("level", "logger", "message", "verdict", "count")} == {
+        "level": "WARNING",
+        "logger": "server.test",
+        "message": "check answered block",
+        "verdict": "block",
+        "count": 2,
+    }
+    app.extensions["leaverguard.engine"].dispose()
+
+
+def test_the_log_level_setting_applies_to_the_root_logger(tmp_path, root_logging):
+    create_app(production(tmp_path, LOG_LEVEL="warning")).extensions["leaverguard.engine"].dispose()
+
+    assert root_logging.level == logging.WARNING
+
+
+# --- the JSON formatter --------------------------------------------------------------
+
+
+def log_through_json_formatter(emit) -> list[dict]:
+    """Lines a logger writes through JsonFormatter while `emit(logger)` runs, each parsed."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("leaverguard.test.json")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        emit(logger)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+    text = stream.getvalue()
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_the_json_formatter_writes_one_object_a_line_with_time_level_logger_message_and_extras():
+    (entry,) = log_through_json_formatter(
+        lambda log: log.info("checked %d recipients", 3, extra={"actor": "alice@northwind.example", "verdict": "warn"})
+    )
+
+    assert set(entry) == {"time", "level", "logger", "message", "actor", "verdict"}
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "INFO",
+        "leaverguard.test.json",
+        "checked 3 recipients",
+    )
+    assert (entry["actor"], entry["verdict"]) == ("alice@northwind.example", "warn")
+    assert datetime.fromisoformat(entry["time"]).utcoffset().total_seconds() == 0
+
+
+def test_the_json_formatter_keeps_a_multiline_exception_and_text_on_one_line():
+    def emit(log):
+        try:
+            raise ValueError("first line\nsecond line")
+        except ValueError:
+            log.exception("Проверка не удалась\nдля %s", "письма")
+
+    (entry,) = log_through_json_formatter(emit)
+
+    assert entry["message"] == "Проверка не удалась\nдля письма"
+    assert entry["level"] == "ERROR"
+    assert "Traceback" in entry["exception"] and "ValueError: first line\nsecond line" in entry["exception"]
+
+
+def test_the_json_formatter_writes_extras_json_cannot_hold_as_text():
+    moment = datetime(2026, 11, 22, 12, 0)
+
+    (entry,) = log_through_json_formatter(lambda log: log.warning("odd extras", extra={"at": moment, "ids": {1}}))
+
+    assert (entry["at"], entry["ids"]) == ("2026-11-22 12:00:00", "{1}")
