@@ -17,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -69,7 +70,7 @@ def is_current(engine_: Engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head
 
 
-@click.group("db", help="Database schema commands.")
+@click.group("db", cls=AppGroup, help="Database schema commands.")
 def db_cli() -> None:
     pass
 

@@ -7,7 +7,9 @@ cookies, so no CSRF; CORS is answered for the add-in origins later.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from ..auth import AuthError, Identity, verifiers
 from .check_payload import parse_check
 from .errors import ApiError
 
+log = logging.getLogger(__name__)
 bp = Blueprint("addin_api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
 
@@ -71,7 +74,18 @@ def check():
     check_request = parse_check(
         json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
     )
+    started = time.perf_counter()
     result = services.check_message(db.engine(), check_request, now=datetime.now(UTC))
+    log.info(
+        "check decided",
+        extra={
+            "mode": check_request.mode.value,
+            "verdict": result.decision.verdict.value,
+            "phase": result.decision.phase.value,
+            "codes": [f.code for f in result.decision.findings],
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
     return jsonify(serialise_check(result))
 
 

@@ -691,3 +691,15 @@ def test_in_production_a_token_the_verifier_rejects_is_a_401_with_its_reason(pro
     response = production_client.post(CHECK, headers={"Authorization": "Bearer forged"}, json={"to": [KIM]})
 
     assert "not one we issued" in assert_error(response, 401, "unauthorized")["message"]
+
+
+def test_each_check_is_logged_with_its_verdict_and_timing_but_no_address_or_text(client, northwind, caplog):
+    caplog.set_level("INFO", logger="server.web.addin_api")
+
+    client.post(CHECK, headers=dev(ALICE), json={"to": [KIM], "subject": "Secret plan", "body": "Hello Kim"})
+
+    (record,) = [r for r in caplog.records if r.getMessage() == "check decided"]
+    assert (record.verdict, record.phase, record.mode) == ("require_approval", "notice", "send")
+    assert record.codes == ["client_recipient_during_notice"] and record.ms >= 0
+    logged = json.dumps({k: str(v) for k, v in record.__dict__.items()})
+    assert "contoso" not in logged and "Secret plan" not in logged and "Hello Kim" not in logged
