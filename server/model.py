@@ -141,11 +141,20 @@ class Address:
         return self.email
 
 
+# A plain ASCII host name (letters, digits, inner hyphens, labels of 1-63, no
+# punycode): valid as it is, so the costly IDNA round trip is skipped.
+_PLAIN_DOMAIN = re.compile(r"^(?!.*\.\.)(?:(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# A bare address with nothing `getaddresses` would need to take apart.
+_BARE_ADDRESS = re.compile(r"^[^\s<>()\[\],;:\"@\\]+@[^\s<>()\[\],;:\"@\\]+$")
+
+
 def normalise_domain(value: str) -> str:
     """Lowercase, IDNA-encode and validate a domain name; raise ValueError if it is not one."""
     text = value.strip().rstrip(".").lower()
     if not text or "." not in text:
         raise ValueError("a domain needs at least one dot")
+    if len(text) <= 253 and _PLAIN_DOMAIN.match(text):
+        return text
     try:
         ascii_domain = idna.encode(text, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
@@ -163,10 +172,14 @@ def normalise_address(value: str) -> Address:
     """
     if not isinstance(value, str) or not value.strip():
         raise InvalidAddress(str(value), "empty address")
-    parsed = getaddresses([value.strip()])
-    if len(parsed) != 1 or not parsed[0][1]:
-        raise InvalidAddress(value, "not a single e-mail address")
-    name, addr = parsed[0]
+    text = value.strip()
+    if _BARE_ADDRESS.match(text):
+        name, addr = "", text
+    else:
+        parsed = getaddresses([text])
+        if len(parsed) != 1 or not parsed[0][1]:
+            raise InvalidAddress(value, "not a single e-mail address")
+        name, addr = parsed[0]
     local, at, domain = addr.rpartition("@")
     if not at or not local:
         raise InvalidAddress(value, "missing '@' or local part")
