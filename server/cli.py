@@ -1,17 +1,26 @@
 """Command-line entry points (`flask --app server …`): demo seeding; imports and exports.
 
 Commands parse arguments, call a service, and print what happened; the logic
-lives elsewhere.
+lives elsewhere (demo.py, imports.py). A user's mistake ends with a message
+and an exit code, never a traceback: 1 for a file with problems, 2 (click's
+own) for a missing file or a wrong option.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
-from . import db, demo
+from . import db, demo, imports
+from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
 
 
 @click.group("demo", help="The demo organisation.")
@@ -27,5 +36,101 @@ def seed_command() -> None:
         click.echo("the database already has data; demo not seeded")
 
 
+# --- imports and exports -----------------------------------------------------
+
+_IMPORT_HELP = (
+    "Import {kind} from a UTF-8 CSV file with the columns {columns} (required: {required}). {notes} "
+    "All or nothing: every bad line is reported and nothing is written unless the whole file is good. "
+    "Rows are matched by key and updated, or added."
+)
+_NOTES = {
+    DEPARTURES.name: "Dates are ISO-8601 (2026-11-30 or 2026-11-30T00:00:00Z); PersonalEmails and Aliases are "
+    "lists separated by ';'; Status is active (the default) or withdrawn.",
+    CLIENTS.name: "Each row gives a Domain, a ContactEmail, or both; an empty OwnerEmail keeps the account's owner.",
+}
+_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+_OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+def _import_help(fmt: CsvFormat) -> str:
+    return _IMPORT_HELP.format(
+        kind=fmt.name, columns=", ".join(fmt.columns), required=", ".join(fmt.required), notes=_NOTES[fmt.name]
+    )
+
+
+def _run_import(service: Callable[..., imports.ImportReport], file: Path, dry_run: bool) -> None:
+    """Run an import and print its report; problems go to stderr, one a line, and exit 1."""
+    try:
+        report = service(db.engine(), file, dry_run=dry_run, now=datetime.now(UTC))
+    except imports.FileChanged as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    if report.ok:
+        click.echo(report.summary())
+        return
+    for error in report.errors:
+        click.echo(f"{file}: {error}", err=True)
+    if report.more_errors:
+        click.echo(f"{file}: … and {report.more_errors} more problems", err=True)
+    click.echo(report.summary(), err=True)
+    raise click.exceptions.Exit(1)
+
+
+@contextmanager
+def _output(out: Path | None) -> Iterator[TextIO]:
+    """The file to export to (created or replaced), or stdout."""
+    if out is None:
+        yield sys.stdout  # looked up now, so a test runner's capture sees it
+        return
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+def _run_export(service: Callable[..., int], out: Path | None) -> None:
+    with _output(out) as stream:
+        count = service(db.engine(), stream)
+    if out is not None:
+        click.echo(f"wrote {count} rows to {out}")
+
+
+@click.group(
+    "departures", cls=AppGroup, help="The departures register as CSV (Microsoft Purview HR connector columns)."
+)
+def departures_cli() -> None:
+    pass
+
+
+@departures_cli.command("import", help=_import_help(DEPARTURES))
+@click.argument("file", type=_FILE)
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+def import_departures_command(file: Path, dry_run: bool) -> None:
+    _run_import(imports.import_departures, file, dry_run)
+
+
+@departures_cli.command("export", help="Write the register in the import format.")
+@click.option("--out", type=_OUT, help="File to write (default: standard output).")
+def export_departures_command(out: Path | None) -> None:
+    _run_export(imports.export_departures, out)
+
+
+@click.group("clients", cls=AppGroup, help="The client directory as CSV: one row a domain or a contact of an account.")
+def clients_cli() -> None:
+    pass
+
+
+@clients_cli.command("import", help=_import_help(CLIENTS))
+@click.argument("file", type=_FILE)
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+def import_clients_command(file: Path, dry_run: bool) -> None:
+    _run_import(imports.import_clients, file, dry_run)
+
+
+@clients_cli.command("export", help="Write every domain and contact in the import format.")
+@click.option("--out", type=_OUT, help="File to write (default: standard output).")
+def export_clients_command(out: Path | None) -> None:
+    _run_export(imports.export_clients, out)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(departures_cli)
+    app.cli.add_command(clients_cli)

@@ -1,0 +1,425 @@
+"""Set-based SQL for CSV imports and exports of the client directory and the register.
+
+A clients file (up to millions of rows) is copied into a temporary staging
+table, checked there (a domain or contact given to two accounts), counted
+against what is stored, then upserted with one `INSERT … SELECT … ON CONFLICT`
+per table, so memory stays flat whatever the file's size. PostgreSQL loads the
+staging table with COPY; SQLite with executemany. Departures are upserted a
+batch at a time with store.save_departure's rules, and exports are streamed.
+
+SQLAlchemy Core only; every function takes a Connection and the caller owns the
+transaction. Supports the SQLite and PostgreSQL dialects. Must not import Flask.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import tables as t
+from .csv_formats import SOURCE
+from .model import Address, Departure, DepartureStatus, normalise_address
+
+# Temporary: it lives as long as the connection (SQLite) or the transaction
+# (PostgreSQL, ON COMMIT DROP), is never seen by other sessions, and is not in
+# the migrated schema.
+_staging = MetaData()
+client_rows = Table(
+    "import_client_rows",
+    _staging,
+    Column("line", Integer, primary_key=True),
+    Column("account", String(200), nullable=False),
+    Column("owner", t.ADDRESS),
+    Column("domain", t.DOMAIN),
+    Column("contact_key", t.ADDRESS),
+    Column("contact_email", t.ADDRESS),
+    Column("contact_name", String(200)),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+STAGED_COLUMNS = tuple(c.name for c in client_rows.columns)
+_STAGING_INDEXED = ("account", "domain", "contact_key")
+
+
+def create_staging(conn: Connection) -> None:
+    """A fresh, empty staging table on this connection."""
+    drop_staging(conn)
+    client_rows.create(conn)
+
+
+def drop_staging(conn: Connection) -> None:
+    """Drop the staging table of this connection, if there is one (SQLite keeps it past a rollback)."""
+    schema = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.{client_rows.name}")
+
+
+def stage_client_rows(conn: Connection, rows: Sequence[tuple]) -> None:
+    """Append `rows` (tuples in STAGED_COLUMNS order) to the staging table."""
+    if conn.dialect.name == "postgresql":
+        _copy(conn, rows)
+    else:
+        placeholders = ", ".join("?" for _ in STAGED_COLUMNS)
+        conn.exec_driver_sql(f"INSERT INTO {client_rows.name} VALUES ({placeholders})", list(rows))
+
+
+def _copy(conn: Connection, rows: Sequence[tuple]) -> None:
+    """COPY into the staging table through the psycopg connection under this transaction."""
+    statement = f"COPY {client_rows.name} ({', '.join(STAGED_COLUMNS)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def index_staging(conn: Connection) -> None:
+    """Prepare the loaded staging table for the checks and upserts.
+
+    PostgreSQL answers them with hash aggregates and hash joins once it knows the
+    table's size (autovacuum never analyses a temporary table); SQLite has
+    neither, so it gets indexes, built once loaded (faster than row by row; plain
+    DDL, so the Table never owns them).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {client_rows.name}")
+        return
+    for column in _STAGING_INDEXED:
+        conn.exec_driver_sql(f"CREATE INDEX ix_{client_rows.name}_{column} ON {client_rows.name} ({column})")
+
+
+# --- checks and counts --------------------------------------------------------
+
+
+def later_conflicts(conn: Connection, key: str, shown: str, other: str) -> Iterator[tuple[int, str, int, str]]:
+    """Rows whose `key` came earlier in the file with a different `other` value.
+
+    Yields (line, that row's `shown` value, first line of `key`, the first row's
+    `other` value), in line order. With key=domain and other=account: a domain
+    given to two accounts; with key=account and other=owner: two owners.
+    """
+    rows, first_rows = client_rows.alias("later"), client_rows.alias("first")
+    firsts = (
+        select(client_rows.c[key].label("key"), func.min(client_rows.c.line).label("line"))
+        .where(client_rows.c[key].is_not(None), client_rows.c[other].is_not(None))
+        .group_by(client_rows.c[key])
+        .subquery()
+    )
+    query = (
+        select(rows.c.line, rows.c[shown], first_rows.c.line, first_rows.c[other])
+        .join(firsts, firsts.c.key == rows.c[key])
+        .join(first_rows, first_rows.c.line == firsts.c.line)
+        .where(rows.c[other].is_not(None), rows.c[other] != first_rows.c[other])
+        .order_by(rows.c.line)
+    )
+    for row in conn.execute(query.execution_options(yield_per=1000)):  # streamed: there may be millions
+        yield row[0], row[1], row[2], row[3]
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One kind of key in the staging table: rows that give one, distinct keys, and how many are stored."""
+
+    rows: int
+    keys: int
+    stored: int
+
+    @property
+    def repeated(self) -> bool:
+        return self.rows != self.keys
+
+
+def staged_counts(conn: Connection) -> dict[str, Staged]:
+    """Staged accounts (by name), domains and contacts (by key), counted against what is stored."""
+    pairs = {
+        "accounts": (client_rows.c.account, t.client_accounts.c.name),
+        "domains": (client_rows.c.domain, t.client_domains.c.domain),
+        "contacts": (client_rows.c.contact_key, t.client_contacts.c.match_key),
+    }
+    return {name: _count(conn, staged, stored) for name, (staged, stored) in pairs.items()}
+
+
+def _count(conn: Connection, staged, stored) -> Staged:
+    query = (
+        select(func.count(staged), func.count(staged.distinct()), func.count(stored.distinct()))
+        .select_from(client_rows.outerjoin(stored.table, stored == staged))
+        .where(staged.is_not(None))
+    )
+    return Staged(*conn.execute(query).one())
+
+
+# --- upserts ---------------------------------------------------------------------
+# Each is one INSERT … SELECT … ON CONFLICT DO UPDATE over the staging table. The
+# update is skipped where nothing changed, so re-importing the same file rewrites
+# no row (no write amplification, no dead tuples on PostgreSQL).
+
+
+def _insert(conn: Connection, table: Table):
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    if conn.dialect.name not in dialects:
+        raise NotImplementedError(f"bulk imports support SQLite and PostgreSQL, not {conn.dialect.name}")
+    return dialects[conn.dialect.name].insert(table)
+
+
+def _changed(table: Table, new: dict) -> ColumnElement[bool]:
+    """True where any column of `table` would get a different value from `new` (NULL-safe)."""
+    return or_(*(table.c[name].is_distinct_from(value) for name, value in new.items()))
+
+
+def upsert_clients(conn: Connection, now: datetime, counts: dict[str, Staged], *, keep_names: bool) -> None:
+    """Write the staged file: accounts by name, then domains and contacts by key (in a file, the last row wins).
+
+    `keep_names` leaves stored contact names alone (for a file without a ContactName column).
+    """
+    _upsert_accounts(conn, now)
+    _upsert_domains(conn, dedupe=counts["domains"].repeated)
+    _upsert_contacts(conn, dedupe=counts["contacts"].repeated, keep_names=keep_names)
+
+
+def _upsert_accounts(conn: Connection, now: datetime) -> None:
+    accounts = t.client_accounts
+    # Rows agree on an account's owner (checked before), so max() just picks the one given, if any.
+    rows = (
+        select(
+            client_rows.c.account,
+            func.max(client_rows.c.owner),
+            literal(SOURCE),
+            literal(now, DateTime(timezone=True)),
+        )
+        .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+        .group_by(client_rows.c.account)
+    )
+    statement = _insert(conn, accounts).from_select(["name", "owner_email", "source", "updated_at"], rows)
+    # An empty OwnerEmail keeps the stored owner, as store.ensure_account does.
+    new = {
+        "owner_email": func.coalesce(statement.excluded.owner_email, accounts.c.owner_email),
+        "source": statement.excluded.source,
+    }
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[accounts.c.name],
+            set_={**new, "updated_at": statement.excluded.updated_at},
+            where=_changed(accounts, new),
+        )
+    )
+
+
+def _staged_rows(key, dedupe: bool) -> ColumnElement[bool]:
+    """The staged rows that give a `key`; with `dedupe`, only the last row of each key."""
+    if not dedupe:
+        return key.is_not(None)
+    last_rows = select(func.max(client_rows.c.line)).where(key.is_not(None)).group_by(key)
+    return client_rows.c.line.in_(last_rows)
+
+
+def _upsert_domains(conn: Connection, *, dedupe: bool) -> None:
+    domains, accounts = t.client_domains, t.client_accounts
+    rows = (
+        select(client_rows.c.domain, accounts.c.id, literal(SOURCE))
+        .join(accounts, accounts.c.name == client_rows.c.account)
+        .where(_staged_rows(client_rows.c.domain, dedupe))
+    )
+    statement = _insert(conn, domains).from_select(["domain", "account_id", "source"], rows)
+    new = {name: statement.excluded[name] for name in ("account_id", "source")}
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=[domains.c.domain], set_=new, where=_changed(domains, new))
+    )
+
+
+def _upsert_contacts(conn: Connection, *, dedupe: bool, keep_names: bool) -> None:
+    contacts, accounts = t.client_contacts, t.client_accounts
+    rows = (
+        select(
+            client_rows.c.contact_key,
+            client_rows.c.contact_email,
+            client_rows.c.contact_name,
+            accounts.c.id,
+            literal(SOURCE),
+        )
+        .join(accounts, accounts.c.name == client_rows.c.account)
+        .where(_staged_rows(client_rows.c.contact_key, dedupe))
+    )
+    statement = _insert(conn, contacts).from_select(["match_key", "email", "name", "account_id", "source"], rows)
+    updated = ("email", "account_id", "source") if keep_names else ("email", "name", "account_id", "source")
+    new = {name: statement.excluded[name] for name in updated}
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=[contacts.c.match_key], set_=new, where=_changed(contacts, new))
+    )
+
+
+# --- departures and exports ----------------------------------------------------------
+
+
+def existing_departure_keys(conn: Connection, keys: Sequence[str], chunk: int = 1000) -> set[str]:
+    """Which of `keys` are the primary address key of a stored departure (asked in chunks)."""
+    column, found = t.departures.c.match_key, set()
+    for start in range(0, len(keys), chunk):
+        found.update(conn.scalars(select(column).where(column.in_(keys[start : start + chunk]))))
+    return found
+
+
+def departures_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, Departure]:
+    """The stored departures whose primary address key is in `keys` (a batch), with aliases and personal addresses."""
+    departures, addresses, private = t.departures, t.departure_addresses, t.departure_personal_addresses
+    rows = conn.execute(select(departures).where(departures.c.match_key.in_(keys))).mappings().all()
+    ids = [row["id"] for row in rows]
+    aliases, personal = defaultdict(list), defaultdict(list)
+    alias_rows = select(addresses.c.departure_id, addresses.c.email).where(
+        addresses.c.departure_id.in_(ids), addresses.c.is_primary.is_(False)
+    )
+    for departure_id, email in conn.execute(alias_rows.order_by(addresses.c.email)):
+        aliases[departure_id].append(email)
+    personal_rows = select(private.c.departure_id, private.c.email).where(private.c.departure_id.in_(ids))
+    for departure_id, email in conn.execute(personal_rows.order_by(private.c.email)):
+        personal[departure_id].append(email)
+    return {row["match_key"]: _stored_departure(row, aliases[row["id"]], personal[row["id"]]) for row in rows}
+
+
+def departure_batches(conn: Connection, size: int = 1000) -> Iterator[list[Departure]]:
+    """The whole register by primary address, `size` people at a time (three queries a batch, not three a person)."""
+    keys = conn.scalars(select(t.departures.c.match_key).order_by(t.departures.c.email, t.departures.c.match_key)).all()
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        found = departures_by_key(conn, chunk)
+        yield [found[key] for key in chunk]
+
+
+def _stored_departure(row, aliases: list[str], personal: list[str]) -> Departure:
+    return Departure(
+        id=row["id"],
+        email=row["email"],
+        notice_date=row["notice_date"],
+        last_working_date=row["last_working_date"],
+        garden_leave_date=row["garden_leave_date"],
+        successor=row["successor_email"],
+        aliases=tuple(aliases),
+        personal_addresses=tuple(personal),
+        status=DepartureStatus(row["status"]),
+        source=row["source"],
+    )
+
+
+_DEPARTURE_UPDATES = (
+    "email",
+    "notice_date",
+    "last_working_date",
+    "garden_leave_date",
+    "successor_email",
+    "status",
+    "source",
+    "updated_at",
+)
+
+
+def upsert_departures(conn: Connection, departures: Sequence[Departure], now: datetime) -> None:
+    """Insert or update departures by primary address, replacing their aliases and personal addresses.
+
+    store.save_departure for a batch, in six statements instead of seven per
+    person, with its rules: an alias someone else had moves to this person. The
+    batch must not give one address to two people (the CSV checks see to that).
+    """
+    people = [(normalise_address(d.email).key, d) for d in departures]
+    ids = _upsert_departure_rows(conn, people, now)
+    sends_as = [
+        (ids[key], address, i == 0) for key, d in people for i, address in enumerate(_by_key([d.email, *d.aliases]))
+    ]
+    personal = [(ids[key], address) for key, d in people for address in _by_key(d.personal_addresses)]
+    _replace_addresses(conn, list(ids.values()), sends_as, personal)
+
+
+def _upsert_departure_rows(conn: Connection, people: list[tuple[str, Departure]], now: datetime) -> dict[str, int]:
+    """Upsert the departures rows of (primary key, departure) pairs; their ids by primary key."""
+    departures = t.departures
+    statement = _insert(conn, departures)
+    updates = {name: statement.excluded[name] for name in _DEPARTURE_UPDATES}
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=[departures.c.match_key], set_=updates),
+        [_departure_values(key, d, now) for key, d in people],
+    )
+    keys = [key for key, _ in people]
+    return dict(
+        conn.execute(select(departures.c.match_key, departures.c.id).where(departures.c.match_key.in_(keys))).all()
+    )
+
+
+def _departure_values(key: str, departure: Departure, now: datetime) -> dict:
+    return {
+        "email": departure.email,
+        "match_key": key,
+        "notice_date": departure.notice_date,
+        "last_working_date": departure.last_working_date,
+        "garden_leave_date": departure.garden_leave_date,
+        "successor_email": departure.successor,
+        "status": departure.status.value,
+        "source": departure.source,
+        "updated_at": now,
+    }
+
+
+def _by_key(emails: Iterable[str]) -> list[Address]:
+    """Parsed addresses, the first of each key only (as store.save_departure keeps them)."""
+    seen: dict[str, Address] = {}
+    for email in emails:
+        address = normalise_address(email)
+        seen.setdefault(address.key, address)
+    return list(seen.values())
+
+
+def _replace_addresses(conn: Connection, ids: list[int], sends_as: list, personal: list) -> None:
+    addresses, private = t.departure_addresses, t.departure_personal_addresses
+    conn.execute(delete(addresses).where(addresses.c.departure_id.in_(ids)))
+    conn.execute(delete(private).where(private.c.departure_id.in_(ids)))
+    # An address someone else sent as moves to the person in this batch (the newest record wins).
+    conn.execute(delete(addresses).where(addresses.c.match_key.in_([a.key for _, a, _ in sends_as])))
+    conn.execute(
+        insert(addresses),
+        [{"match_key": a.key, "email": a.email, "departure_id": i, "is_primary": p} for i, a, p in sends_as],
+    )
+    if personal:
+        conn.execute(insert(private), [{"match_key": a.key, "email": a.email, "departure_id": i} for i, a in personal])
+
+
+def client_export_rows(conn: Connection) -> Iterator[tuple[str, str, str, str, str]]:
+    """(account, domain, contact email, contact name, owner) for every domain and contact, by account.
+
+    Streamed: the rows are never all in memory.
+    """
+    accounts, domains, contacts = t.client_accounts, t.client_domains, t.client_contacts
+    by_domain = select(
+        accounts.c.name.label("account"),
+        domains.c.domain.label("domain"),
+        null().label("email"),
+        null().label("name"),
+        accounts.c.owner_email.label("owner"),
+        literal(0).label("kind"),
+    ).join(accounts, accounts.c.id == domains.c.account_id)
+    by_contact = select(
+        accounts.c.name, null(), contacts.c.email, contacts.c.name, accounts.c.owner_email, literal(1)
+    ).join(accounts, accounts.c.id == contacts.c.account_id)
+    rows = union_all(by_domain, by_contact).subquery()
+    query = select(rows.c.account, rows.c.domain, rows.c.email, rows.c.name, rows.c.owner).order_by(
+        rows.c.account, rows.c.kind, rows.c.domain, rows.c.email
+    )
+    for row in conn.execute(query.execution_options(yield_per=10_000)):
+        yield tuple(value or "" for value in row)

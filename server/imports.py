@@ -1,0 +1,304 @@
+"""Imports and exports of the departures register and the client directory as CSV files.
+
+Imports are all-or-nothing: every problem in the file is reported with its
+line, and nothing is written unless there is none. Rows are upserted by key
+(a departure by its primary address, an account by name, a domain, a contact by
+address key); `dry_run` returns the same report and writes nothing. Exports
+write the import formats, so importing an export changes nothing.
+
+Memory, by design:
+- a departures file (a company's leavers, thousands of rows) is read twice:
+  first to check it, holding each person's address keys to catch a person or
+  an alias given twice; then, if it is clean, to write it in one transaction,
+  1,000 people at a time (bulk.upsert_departures, store.save_departure's rules);
+- a clients file (up to millions of rows) is read once, 10,000 rows at a time,
+  into a temporary staging table (bulk.py); the checks across rows, the counts
+  and the upsert run in SQL inside one transaction, so memory does not grow
+  with the file.
+
+Must not import Flask.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, TextIO
+
+from sqlalchemy import Connection, Engine
+
+from . import bulk, store
+from .csv_formats import (
+    CLIENTS,
+    DEPARTURES,
+    CsvFormat,
+    DepartureClaims,
+    ErrorLog,
+    LineError,
+    Parsed,
+    Record,
+    claimed_twice,
+    departure_cells,
+    keep_unstated,
+    parse_address,
+    parse_client,
+    parse_departure,
+    read_records,
+)
+from .model import Departure
+
+#: Rows sent to the database at a time (a departure brings its aliases and personal addresses).
+BATCH_ROWS = 10_000
+DEPARTURE_BATCH_ROWS = 1_000
+
+#: A path, or a binary stream (seekable, for departures, which are read twice).
+Source = str | os.PathLike | BinaryIO
+
+# Checks across the rows of a clients file: (column reported, staged key, staged value shown, what rows
+# with that key must agree on, the kind of key). A check runs only when its key is on more than one row.
+_CLIENT_CROSS_CHECKS = (
+    ("Domain", "domain", "domain", "account", "domains"),
+    ("ContactEmail", "contact_key", "contact_email", "account", "contacts"),
+    ("OwnerEmail", "account", "owner", "owner", "accounts"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Keys of one kind in a file: how many are new, how many were already stored."""
+
+    added: int = 0
+    updated: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did (or, on a dry run or with errors, would have done)."""
+
+    kind: str
+    rows: int
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    errors: tuple[LineError, ...] = ()
+    more_errors: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def problems(self) -> int:
+        return len(self.errors) + self.more_errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def summary(self) -> str:
+        """One line for people: rows read and what was added and updated."""
+        counts = "; ".join(f"{name} {t.added} added, {t.updated} updated" for name, t in self.tallies.items())
+        if not self.ok:
+            return f"{self.kind}: {self.rows} rows read, {self.problems} problems; nothing written"
+        if self.dry_run:
+            return f"{self.kind} (dry run, nothing written): {self.rows} rows checked; {counts}"
+        return f"{self.kind}: {self.rows} rows imported; {counts}"
+
+
+@contextmanager
+def _opened(source: Source) -> Iterator[BinaryIO]:
+    """A binary stream of `source`; a stream the caller passed stays open."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            yield stream
+    else:
+        yield source
+
+
+class FileChanged(Exception):
+    """The file read differently the second time: someone changed it during the import."""
+
+
+class _Reading:
+    """One pass over a file: the rows read so far and the problems found in them."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.errors = ErrorLog()
+        self.columns: frozenset[str] = frozenset()  # the file's columns, once a row has been read
+
+    def good_rows(self, stream: BinaryIO, fmt: CsvFormat, parse: Callable[[Record], Parsed]) -> Iterator[Parsed]:
+        """The rows that parse; every row is counted and every problem logged on the way."""
+        for item in read_records(stream, fmt):
+            if isinstance(item, Record):
+                self.columns = self.columns or frozenset(item.cells)
+            parsed = parse(item) if isinstance(item, Record) else item
+            if isinstance(parsed, LineError):
+                self.rows += parsed.line > 1  # problems of the whole file are on line 1, the header's
+                self.errors.add([parsed])
+                continue
+            self.rows += 1
+            self.errors.add(parsed.errors)
+            if not parsed.errors:
+                yield parsed
+
+
+def _failed(kind: str, rows: int, errors: ErrorLog) -> ImportReport:
+    return ImportReport(kind, rows, errors=errors.shown, more_errors=errors.more)
+
+
+# --- departures ------------------------------------------------------------------
+
+
+def import_departures(
+    engine: Engine, source: Source, *, dry_run: bool = False, now: datetime, actor: str = "cli"
+) -> ImportReport:
+    """Check a departures file, then (unless `dry_run`) upsert every row in one transaction."""
+    with _opened(source) as stream:
+        rows, keys, errors = _check_departures(stream)
+        if errors:
+            return _failed(DEPARTURES.name, rows, errors)
+        with engine.begin() as conn:
+            existing = bulk.existing_departure_keys(conn, keys)
+            tally = Tally(added=len(keys) - len(existing), updated=len(existing))
+            report = ImportReport(DEPARTURES.name, rows, {"departures": tally}, dry_run=dry_run)
+            if not dry_run:
+                stream.seek(0)
+                _write_departures(conn, stream, now)
+                _audit(conn, report, now, actor)
+    return report
+
+
+def _check_departures(stream: BinaryIO) -> tuple[int, list[str], ErrorLog]:
+    """Rows read, the primary address key of each good row, and every problem."""
+    reading, claims, keys = _Reading(), DepartureClaims(), []
+    for parsed in reading.good_rows(stream, DEPARTURES, parse_departure):
+        reading.errors.add(claims.claim(parsed.line, parsed.value))
+        keys.append(parse_address(parsed.value.email).key)
+    return reading.rows, keys, reading.errors
+
+
+def _write_departures(conn: Connection, stream: BinaryIO, now: datetime) -> None:
+    """Save every row of a file that was checked a moment ago."""
+    reading, batch = _Reading(), []
+    for parsed in reading.good_rows(stream, DEPARTURES, parse_departure):
+        batch.append(parsed.value)
+        if len(batch) >= DEPARTURE_BATCH_ROWS:
+            _write_departure_batch(conn, batch, reading.columns, now)
+            batch = []
+    if batch:
+        _write_departure_batch(conn, batch, reading.columns, now)
+    if reading.errors:
+        raise FileChanged("the file changed while it was being imported; nothing was written, try again")
+
+
+def _write_departure_batch(conn: Connection, batch: list[Departure], columns: frozenset[str], now: datetime) -> None:
+    """Upsert a batch; optional columns the file does not have keep what is stored."""
+    if not DEPARTURES.optional <= columns:
+        stored = bulk.departures_by_key(conn, [parse_address(d.email).key for d in batch])
+        batch = [keep_unstated(d, stored.get(parse_address(d.email).key), columns) for d in batch]
+    bulk.upsert_departures(conn, batch, now)
+
+
+def export_departures(engine: Engine, stream: TextIO) -> int:
+    """Write the register as a departures file; the number of rows written."""
+    writer = csv.writer(stream)
+    writer.writerow(DEPARTURES.columns)
+    count = 0
+    with engine.connect() as conn:
+        for batch in bulk.departure_batches(conn):
+            writer.writerows(departure_cells(d) for d in batch)
+            count += len(batch)
+    return count
+
+
+# --- clients ---------------------------------------------------------------------
+
+
+def import_clients(
+    engine: Engine, source: Source, *, dry_run: bool = False, now: datetime, actor: str = "cli"
+) -> ImportReport:
+    """Check a clients file and (unless `dry_run`) upsert it, all in one transaction."""
+    with _opened(source) as stream, engine.connect() as conn:
+        try:
+            with conn.begin() as transaction:
+                report, counts, columns = _stage_and_check_clients(conn, stream, dry_run)
+                if not report.written:
+                    transaction.rollback()
+                    return report
+                bulk.upsert_clients(conn, now, counts, keep_names="ContactName" not in columns)
+                _audit(conn, report, now, actor)
+                return report
+        finally:
+            with conn.begin():
+                bulk.drop_staging(conn)
+
+
+def _stage_and_check_clients(
+    conn: Connection, stream: BinaryIO, dry_run: bool
+) -> tuple[ImportReport, dict[str, bulk.Staged], frozenset[str]]:
+    """Stage the file and check it: the report so far, and the staged counts and file columns the upsert needs."""
+    bulk.create_staging(conn)
+    reading = _stage_clients(conn, stream)
+    bulk.index_staging(conn)
+    counts = bulk.staged_counts(conn)
+    for column, key, shown, other, kind in _CLIENT_CROSS_CHECKS:
+        if counts[kind].repeated:
+            conflicts = bulk.later_conflicts(conn, key, shown, other)
+            reading.errors.add(
+                claimed_twice(line, column, value, first, agreed) for line, value, first, agreed in conflicts
+            )
+    if reading.errors:
+        return _failed(CLIENTS.name, reading.rows, reading.errors), counts, reading.columns
+    tallies = {name: Tally(c.keys - c.stored, c.stored) for name, c in counts.items()}
+    return ImportReport(CLIENTS.name, reading.rows, tallies, dry_run=dry_run), counts, reading.columns
+
+
+def _stage_clients(conn: Connection, stream: BinaryIO) -> _Reading:
+    """Copy the good rows into the staging table, a batch at a time; what the reading found."""
+    reading, batch = _Reading(), []
+    for parsed in reading.good_rows(stream, CLIENTS, parse_client):
+        batch.append(_staged(parsed))
+        if len(batch) >= BATCH_ROWS:
+            bulk.stage_client_rows(conn, batch)
+            batch = []
+    if batch:
+        bulk.stage_client_rows(conn, batch)
+    return reading
+
+
+def _staged(parsed: Parsed) -> tuple:
+    """A good row in bulk.STAGED_COLUMNS order."""
+    row = parsed.value
+    contact = row.contact
+    return (
+        parsed.line,
+        row.account,
+        row.owner,
+        row.domain,
+        contact.key if contact else None,
+        contact.email if contact else None,
+        row.contact_name if contact else None,
+    )
+
+
+def export_clients(engine: Engine, stream: TextIO) -> int:
+    """Write the client directory as a clients file, streamed; the number of rows written."""
+    writer = csv.writer(stream)
+    writer.writerow(CLIENTS.columns)
+    count = 0
+    with engine.connect() as conn:
+        for row in bulk.client_export_rows(conn):
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def _audit(conn: Connection, report: ImportReport, now: datetime, actor: str) -> None:
+    """One audit event per import that wrote something (DESIGN.md: imports are audited)."""
+    tallies = {name: {"added": t.added, "updated": t.updated} for name, t in report.tallies.items()}
+    details = {"rows": report.rows, "tallies": tallies}
+    store.record_audit(conn, at=now, kind=f"import.{report.kind}", actor=actor, details=details)
