@@ -68,11 +68,6 @@ def classify(
     return RecipientClass.EXTERNAL
 
 
-def client_lookup_keys(address: Address) -> tuple[str, list[str]]:
-    """What the store must look up for one address: its contact key and candidate domains."""
-    return address.key, domain_and_parents(address.domain)
-
-
 def pick_client_match(
     address: Address, contacts: Mapping[str, ClientMatch], domains: Mapping[str, ClientMatch]
 ) -> ClientMatch | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import getaddresses
 from enum import StrEnum
+from functools import lru_cache
 
 import idna
 
@@ -124,18 +125,17 @@ class Address:
     local: str
     domain: str
     display_name: str = ""
+    # Derived once at construction: the policy compares keys many times per check.
+    email: str = field(init=False, repr=False, compare=False)
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def email(self) -> str:
-        return f"{self.local}@{self.domain}"
-
-    @property
-    def key(self) -> str:
+    def __post_init__(self) -> None:
         local = self.local.split("+", 1)[0] or self.local
         domain = DOT_INSENSITIVE_DOMAINS.get(self.domain, self.domain)
         if domain in DOT_INSENSITIVE_DOMAINS:
             local = local.replace(".", "")
-        return f"{local}@{domain}"
+        object.__setattr__(self, "email", f"{self.local}@{self.domain}")
+        object.__setattr__(self, "key", f"{local}@{domain}")
 
     def __str__(self) -> str:
         return self.email
@@ -197,10 +197,11 @@ def is_webmail_domain(domain: str, webmail_domains: frozenset[str]) -> bool:
     return domain in webmail_domains or f"{domain.rsplit('.', 1)[0]}.*" in webmail_domains
 
 
-def domain_and_parents(domain: str) -> list[str]:
-    """`a.b.example.com` -> [`a.b.example.com`, `b.example.com`, `example.com`], most specific first."""
+@lru_cache(maxsize=16384)
+def domain_and_parents(domain: str) -> tuple[str, ...]:
+    """`a.b.example.com` -> (`a.b.example.com`, `b.example.com`, `example.com`), most specific first."""
     labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return tuple(".".join(labels[i:]) for i in range(len(labels) - 1))
 
 
 # --- messages --------------------------------------------------------------

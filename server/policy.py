@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .directory import classify, phase_of
@@ -138,8 +139,10 @@ def _successor_rule(
     successor = _keys([sender.successor] if sender.successor else [])
     eased = []
     for j in judged:
+        if j.cls not in CLIENT_CLASSES or j.verdict == Verdict.ALLOW:
+            continue
         owner = _keys([j.client.owner] if j.client and j.client.owner else []) - sender_keys
-        if j.cls in CLIENT_CLASSES and j.verdict != Verdict.ALLOW and (successor | owner) & copied:
+        if (successor | owner) & copied:
             j.verdict = j.verdict.step(-1)
             eased.append(j.address.email)
     return [Finding(SUCCESSOR_IN_COPY, Verdict.ALLOW, tuple(eased))] if eased else []
@@ -196,4 +199,10 @@ def _matching_approval(
 
 def _keys(addresses: Iterable[str]) -> frozenset[str]:
     """Match keys of stored addresses (already validated when they were stored)."""
-    return frozenset(normalise_address(a).key for a in addresses)
+    return frozenset(_key(a) for a in addresses)
+
+
+@lru_cache(maxsize=8192)
+def _key(address: str) -> str:
+    # The same successors, owners and personal addresses come back check after check.
+    return normalise_address(address).key

@@ -53,7 +53,11 @@ _PHRASES = [
     r"мо(?:й|я|ю|ей) личн(?:ый|ая|ую|ой) (?:телефон|номер|адрес|почт[аеуы]|e-?mail|мобильный)",
     r"(?:пишите|звоните|напишите|позвоните) мне (?:на|по)",
 ]
-_PHRASE = re.compile("|".join(f"(?:{p})" for p in _PHRASES), re.IGNORECASE)
+# One pattern each over the lowercased body: a single alternation of them all
+# defeats the regex engine's literal-prefix search and was five times slower.
+_PHRASE_PATTERNS = [re.compile(p) for p in _PHRASES]
+# A run of the characters a phone number is written with; every phone match lies inside one.
+_PHONE_RUN = re.compile(r"[+\d][\d\s().\-]*\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +78,27 @@ def find_signals(
     `ignore_keys` are address keys that are not a signal even on webmail (the
     message's own recipients, quoted back in a reply).
     """
-    found = _phones(body) + _personal_emails(body, webmail_domains, personal_keys, ignore_keys)
-    found += [Signal(NEW_COMPANY_PHRASE, m.group(0)) for m in _PHRASE.finditer(body)]
+    found = _phones(body)
+    if "@" in body:
+        found += _personal_emails(body, webmail_domains, personal_keys, ignore_keys)
+    lowered = body.lower()
+    found += [Signal(NEW_COMPANY_PHRASE, m.group(0)) for p in _PHRASE_PATTERNS for m in p.finditer(lowered)]
     unique = {(s.kind, s.match.lower()): s for s in found}
     return list(unique.values())
 
 
 def _phones(body: str) -> list[Signal]:
+    """Phone numbers, looked for only inside runs of phone characters (with one character of context)."""
     signals = []
-    for match in _PHONE.finditer(_DATE.sub("|", body)):
-        text = match.group(0).strip()
-        digits = sum(ch.isdigit() for ch in text)
-        if 9 <= digits <= 15 and not _DATE_LIKE.match(text):
-            signals.append(Signal(PHONE_NUMBER, text))
+    for run in _PHONE_RUN.finditer(body):
+        if run.end() - run.start() < 9:
+            continue
+        window = body[max(run.start() - 1, 0) : run.end() + 1]
+        for match in _PHONE.finditer(_DATE.sub("|", window)):
+            text = match.group(0).strip()
+            digits = sum(ch.isdigit() for ch in text)
+            if 9 <= digits <= 15 and not _DATE_LIKE.match(text):
+                signals.append(Signal(PHONE_NUMBER, text))
     return signals
 
 

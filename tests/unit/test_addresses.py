@@ -109,7 +109,7 @@ PARENTS = [
 
 @pytest.mark.parametrize(("domain", "parents"), PARENTS)
 def test_domain_and_parents(domain, parents):
-    assert domain_and_parents(domain) == parents
+    assert list(domain_and_parents(domain)) == parents
 
 
 WEBMAIL = frozenset(DEFAULT_WEBMAIL_DOMAINS)
