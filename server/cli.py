@@ -2,8 +2,8 @@
 
 Commands parse arguments, call a service, and print what happened; the logic
 lives elsewhere (demo.py, imports.py). A user's mistake ends with a message
-and an exit code, never a traceback: 1 for a file with problems, 2 (click's
-own) for a missing file or a wrong option.
+and an exit code, never a traceback: 1 for a file with problems or a database
+that is not migrated, 2 (click's own) for a missing file or a wrong option.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TextIO
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import Engine
 
 from . import db, demo, imports
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
@@ -58,10 +59,18 @@ def _import_help(fmt: CsvFormat) -> str:
     )
 
 
+def _migrated_engine() -> Engine:
+    """The app's database, once it is known to be at the newest migration (exit 1 otherwise)."""
+    engine = db.engine()
+    if not db.is_current(engine):
+        raise click.ClickException("the database is not migrated: run `flask --app server db upgrade` first")
+    return engine
+
+
 def _run_import(service: Callable[..., imports.ImportReport], file: Path, dry_run: bool) -> None:
     """Run an import and print its report; problems go to stderr, one a line, and exit 1."""
     try:
-        report = service(db.engine(), file, dry_run=dry_run, now=datetime.now(UTC))
+        report = service(_migrated_engine(), file, dry_run=dry_run, now=datetime.now(UTC))
     except imports.FileChanged as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     if report.ok:
@@ -86,8 +95,9 @@ def _output(out: Path | None) -> Iterator[TextIO]:
 
 
 def _run_export(service: Callable[..., int], out: Path | None) -> None:
+    engine = _migrated_engine()  # before `out` is created
     with _output(out) as stream:
-        count = service(db.engine(), stream)
+        count = service(engine, stream)
     if out is not None:
         click.echo(f"wrote {count} rows to {out}")
 

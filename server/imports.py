@@ -10,9 +10,9 @@ Memory, by design:
 - a departures file (a company's leavers, thousands of rows) is read twice:
   first to check it, holding each person's address keys to catch a person or
   an alias given twice; then, if it is clean, to write it in one transaction,
-  1,000 people at a time (bulk.upsert_departures, store.save_departure's rules);
+  1,000 people at a time (bulk_departures.upsert_departures, store.save_departure's rules);
 - a clients file (up to millions of rows) is read once, 10,000 rows at a time,
-  into a temporary staging table (bulk.py); the checks across rows, the counts
+  into a temporary staging table (bulk_clients.py); the checks across rows, the counts
   and the upsert run in SQL inside one transaction, so memory does not grow
   with the file.
 
@@ -31,7 +31,7 @@ from typing import BinaryIO, TextIO
 
 from sqlalchemy import Connection, Engine
 
-from . import bulk, store
+from . import bulk_clients, bulk_departures, store
 from .csv_formats import (
     CLIENTS,
     DEPARTURES,
@@ -44,12 +44,11 @@ from .csv_formats import (
     claimed_twice,
     departure_cells,
     keep_unstated,
-    parse_address,
     parse_client,
     parse_departure,
     read_records,
 )
-from .model import Departure
+from .model import Departure, normalise_address
 
 #: Rows sent to the database at a time (a departure brings its aliases and personal addresses).
 BATCH_ROWS = 10_000
@@ -162,7 +161,7 @@ def import_departures(
         if errors:
             return _failed(DEPARTURES.name, rows, errors)
         with engine.begin() as conn:
-            existing = bulk.existing_departure_keys(conn, keys)
+            existing = bulk_departures.existing_departure_keys(conn, keys)
             tally = Tally(added=len(keys) - len(existing), updated=len(existing))
             report = ImportReport(DEPARTURES.name, rows, {"departures": tally}, dry_run=dry_run)
             if not dry_run:
@@ -177,7 +176,7 @@ def _check_departures(stream: BinaryIO) -> tuple[int, list[str], ErrorLog]:
     reading, claims, keys = _Reading(), DepartureClaims(), []
     for parsed in reading.good_rows(stream, DEPARTURES, parse_departure):
         reading.errors.add(claims.claim(parsed.line, parsed.value))
-        keys.append(parse_address(parsed.value.email).key)
+        keys.append(normalise_address(parsed.value.email).key)
     return reading.rows, keys, reading.errors
 
 
@@ -198,9 +197,9 @@ def _write_departures(conn: Connection, stream: BinaryIO, now: datetime) -> None
 def _write_departure_batch(conn: Connection, batch: list[Departure], columns: frozenset[str], now: datetime) -> None:
     """Upsert a batch; optional columns the file does not have keep what is stored."""
     if not DEPARTURES.optional <= columns:
-        stored = bulk.departures_by_key(conn, [parse_address(d.email).key for d in batch])
-        batch = [keep_unstated(d, stored.get(parse_address(d.email).key), columns) for d in batch]
-    bulk.upsert_departures(conn, batch, now)
+        stored = bulk_departures.departures_by_key(conn, [normalise_address(d.email).key for d in batch])
+        batch = [keep_unstated(d, stored.get(normalise_address(d.email).key), columns) for d in batch]
+    bulk_departures.upsert_departures(conn, batch, now)
 
 
 def export_departures(engine: Engine, stream: TextIO) -> int:
@@ -209,7 +208,7 @@ def export_departures(engine: Engine, stream: TextIO) -> int:
     writer.writerow(DEPARTURES.columns)
     count = 0
     with engine.connect() as conn:
-        for batch in bulk.departure_batches(conn):
+        for batch in bulk_departures.departure_batches(conn):
             writer.writerows(departure_cells(d) for d in batch)
             count += len(batch)
     return count
@@ -229,25 +228,25 @@ def import_clients(
                 if not report.written:
                     transaction.rollback()
                     return report
-                bulk.upsert_clients(conn, now, counts, keep_names="ContactName" not in columns)
+                bulk_clients.upsert_clients(conn, now, counts, keep_names="ContactName" not in columns)
                 _audit(conn, report, now, actor)
                 return report
         finally:
             with conn.begin():
-                bulk.drop_staging(conn)
+                bulk_clients.drop_staging(conn)
 
 
 def _stage_and_check_clients(
     conn: Connection, stream: BinaryIO, dry_run: bool
-) -> tuple[ImportReport, dict[str, bulk.Staged], frozenset[str]]:
+) -> tuple[ImportReport, dict[str, bulk_clients.Staged], frozenset[str]]:
     """Stage the file and check it: the report so far, and the staged counts and file columns the upsert needs."""
-    bulk.create_staging(conn)
+    bulk_clients.create_staging(conn)
     reading = _stage_clients(conn, stream)
-    bulk.index_staging(conn)
-    counts = bulk.staged_counts(conn)
+    bulk_clients.index_staging(conn)
+    counts = bulk_clients.staged_counts(conn)
     for column, key, shown, other, kind in _CLIENT_CROSS_CHECKS:
         if counts[kind].repeated:
-            conflicts = bulk.later_conflicts(conn, key, shown, other)
+            conflicts = bulk_clients.later_conflicts(conn, key, shown, other)
             reading.errors.add(
                 claimed_twice(line, column, value, first, agreed) for line, value, first, agreed in conflicts
             )
@@ -263,15 +262,15 @@ def _stage_clients(conn: Connection, stream: BinaryIO) -> _Reading:
     for parsed in reading.good_rows(stream, CLIENTS, parse_client):
         batch.append(_staged(parsed))
         if len(batch) >= BATCH_ROWS:
-            bulk.stage_client_rows(conn, batch)
+            bulk_clients.stage_client_rows(conn, batch)
             batch = []
     if batch:
-        bulk.stage_client_rows(conn, batch)
+        bulk_clients.stage_client_rows(conn, batch)
     return reading
 
 
 def _staged(parsed: Parsed) -> tuple:
-    """A good row in bulk.STAGED_COLUMNS order."""
+    """A good row in bulk_clients.STAGED_COLUMNS order."""
     row = parsed.value
     contact = row.contact
     return (
@@ -291,7 +290,7 @@ def export_clients(engine: Engine, stream: TextIO) -> int:
     writer.writerow(CLIENTS.columns)
     count = 0
     with engine.connect() as conn:
-        for row in bulk.client_export_rows(conn):
+        for row in bulk_clients.client_export_rows(conn):
             writer.writerow(row)
             count += 1
     return count

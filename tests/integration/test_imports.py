@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server import bulk, imports, store
+from server import bulk_clients, create_app, imports, store
 from server.tables import audit_events, metadata
 
 ALICE = "alice@northwind.example"
@@ -82,7 +82,7 @@ def departures(engine) -> dict:
 def client_directory(engine) -> list[tuple]:
     """The directory as comparable rows, ignoring ids and timestamps."""
     with engine.connect() as conn:
-        return sorted(bulk.client_export_rows(conn))
+        return sorted(bulk_clients.client_export_rows(conn))
 
 
 def matches(engine, keys=(), domains=()):
@@ -447,6 +447,30 @@ def test_a_missing_file_is_a_usage_error_without_a_traceback(runner, tmp_path, k
     assert result.exit_code == 2
     assert "does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+COMMANDS = [
+    pytest.param("departures", "import", id="departures import"),
+    pytest.param("departures", "export", id="departures export"),
+    pytest.param("clients", "import", id="clients import"),
+    pytest.param("clients", "export", id="clients export"),
+]
+
+
+@pytest.mark.parametrize(("kind", "command"), COMMANDS)
+def test_a_database_that_is_not_migrated_is_a_message_without_a_traceback(tmp_path, csv_file, kind, command):
+    fresh = create_app({"ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"})
+    out = tmp_path / "export.csv"
+    argument = csv_file(CLIENTS_CSV if kind == "clients" else departures_csv(on_notice()))
+    args = [kind, command, argument] if command == "import" else [kind, command, "--out", out]
+
+    result = run(fresh.test_cli_runner(), *args)
+    fresh.extensions["leaverguard.engine"].dispose()
+
+    assert result.exit_code == 1
+    assert "the database is not migrated: run `flask --app server db upgrade` first" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
 
 
 # --- the service -----------------------------------------------------------------------------------------

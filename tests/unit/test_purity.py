@@ -13,7 +13,19 @@ from pathlib import Path
 import pytest
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
-PURE_MODULES = ["server.model", "server.directory", "server.signals", "server.policy", "server.messages"]
+PURE_MODULES = [
+    "server.model",
+    "server.directory",
+    "server.signals",
+    "server.policy",
+    "server.messages",
+    # A package: its __init__ re-exports from the modules below, which the scan follows.
+    "server.csv_formats",
+    "server.csv_formats.reading",
+    "server.csv_formats.cells",
+    "server.csv_formats.departures",
+    "server.csv_formats.clients",
+]
 
 #: Top-level packages that no pure module may import, directly or through another server module.
 FORBIDDEN = {
@@ -144,26 +156,43 @@ def test_the_scan_catches(source, caught):
     assert offending(source) == caught
 
 
-def test_the_scan_follows_relative_imports_through_server_modules(tmp_path):
-    (tmp_path / "sub").mkdir()
-    files = {
-        "pure.py": "from .helper import x\nfrom . import sub\n",
-        "helper.py": "from .sub.deep import y\nx = 1\n",
-        "sub/__init__.py": "from .. import leaf\n",
-        "sub/deep.py": "def f():\n    import socket\n",
-        "leaf.py": "import logging\n",
-    }
+SOURCE_TREES = [
+    pytest.param(
+        {
+            "pure.py": "from .helper import x\nfrom . import sub\n",
+            "helper.py": "from .sub.deep import y\nx = 1\n",
+            "sub/__init__.py": "from .. import leaf\n",
+            "sub/deep.py": "def f():\n    import socket\n",
+            "leaf.py": "import logging\n",
+        },
+        "server.pure",
+        ["server.sub.deep imports socket"],
+        {"server.pure", "server.helper", "server.sub", "server.sub.deep", "server.leaf"},
+        id="relative imports through modules and packages",
+    ),
+    pytest.param(
+        {
+            "formats/__init__.py": "from .reading import x\nfrom .rows import y\n",
+            "formats/reading.py": "x = 1\n",
+            "formats/rows.py": "from ..model import z\nfrom .reading import x\ny = 2\n",
+            "model.py": "import socket\nz = 3\n",
+        },
+        "server.formats",
+        ["server.model imports socket"],
+        {"server.formats", "server.formats.reading", "server.formats.rows", "server.model"},
+        id="a package's re-exports into its modules",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "module", "offences", "closure"), SOURCE_TREES)
+def test_the_scan_follows_relative_imports_through_server_modules(tmp_path, files, module, offences, closure):
     for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
 
-    assert impure_imports("server.pure", tmp_path) == ["server.sub.deep imports socket"]
-    assert set(server_closure("server.pure", tmp_path)) == {
-        "server.pure",
-        "server.helper",
-        "server.sub",
-        "server.sub.deep",
-        "server.leaf",
-    }
+    assert impure_imports(module, tmp_path) == offences
+    assert set(server_closure(module, tmp_path)) == closure
 
 
 def test_importing_the_pure_modules_loads_no_web_framework_or_database_at_run_time():

@@ -1,11 +1,10 @@
-"""Set-based SQL for CSV imports and exports of the client directory and the register.
+"""Set-based SQL for CSV imports and exports of the client directory.
 
 A clients file (up to millions of rows) is copied into a temporary staging
 table, checked there (a domain or contact given to two accounts), counted
 against what is stored, then upserted with one `INSERT … SELECT … ON CONFLICT`
 per table, so memory stays flat whatever the file's size. PostgreSQL loads the
-staging table with COPY; SQLite with executemany. Departures are upserted a
-batch at a time with store.save_departure's rules, and exports are streamed.
+staging table with COPY; SQLite with executemany. Exports are streamed.
 
 SQLAlchemy Core only; every function takes a Connection and the caller owns the
 transaction. Supports the SQLite and PostgreSQL dialects. Must not import Flask.
@@ -13,8 +12,7 @@ transaction. Supports the SQLite and PostgreSQL dialects. Must not import Flask.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,9 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    delete,
     func,
-    insert,
     literal,
     null,
     or_,
@@ -41,7 +37,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from . import tables as t
 from .csv_formats import SOURCE
-from .model import Address, Departure, DepartureStatus, normalise_address
 
 # Temporary: it lives as long as the connection (SQLite) or the transaction
 # (PostgreSQL, ON COMMIT DROP), is never seen by other sessions, and is not in
@@ -174,8 +169,8 @@ def _count(conn: Connection, staged, stored) -> Staged:
 # no row (no write amplification, no dead tuples on PostgreSQL).
 
 
-def _insert(conn: Connection, table: Table):
-    """The dialect's INSERT, which knows ON CONFLICT."""
+def dialect_insert(conn: Connection, table: Table):
+    """The dialect's INSERT, which knows ON CONFLICT (bulk_departures upserts with it too)."""
     dialects = {"postgresql": postgresql, "sqlite": sqlite}
     if conn.dialect.name not in dialects:
         raise NotImplementedError(f"bulk imports support SQLite and PostgreSQL, not {conn.dialect.name}")
@@ -210,7 +205,7 @@ def _upsert_accounts(conn: Connection, now: datetime) -> None:
         .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
         .group_by(client_rows.c.account)
     )
-    statement = _insert(conn, accounts).from_select(["name", "owner_email", "source", "updated_at"], rows)
+    statement = dialect_insert(conn, accounts).from_select(["name", "owner_email", "source", "updated_at"], rows)
     # An empty OwnerEmail keeps the stored owner, as store.ensure_account does.
     new = {
         "owner_email": func.coalesce(statement.excluded.owner_email, accounts.c.owner_email),
@@ -240,7 +235,7 @@ def _upsert_domains(conn: Connection, *, dedupe: bool) -> None:
         .join(accounts, accounts.c.name == client_rows.c.account)
         .where(_staged_rows(client_rows.c.domain, dedupe))
     )
-    statement = _insert(conn, domains).from_select(["domain", "account_id", "source"], rows)
+    statement = dialect_insert(conn, domains).from_select(["domain", "account_id", "source"], rows)
     new = {name: statement.excluded[name] for name in ("account_id", "source")}
     conn.execute(
         statement.on_conflict_do_update(index_elements=[domains.c.domain], set_=new, where=_changed(domains, new))
@@ -260,7 +255,7 @@ def _upsert_contacts(conn: Connection, *, dedupe: bool, keep_names: bool) -> Non
         .join(accounts, accounts.c.name == client_rows.c.account)
         .where(_staged_rows(client_rows.c.contact_key, dedupe))
     )
-    statement = _insert(conn, contacts).from_select(["match_key", "email", "name", "account_id", "source"], rows)
+    statement = dialect_insert(conn, contacts).from_select(["match_key", "email", "name", "account_id", "source"], rows)
     updated = ("email", "account_id", "source") if keep_names else ("email", "name", "account_id", "source")
     new = {name: statement.excluded[name] for name in updated}
     conn.execute(
@@ -268,136 +263,7 @@ def _upsert_contacts(conn: Connection, *, dedupe: bool, keep_names: bool) -> Non
     )
 
 
-# --- departures and exports ----------------------------------------------------------
-
-
-def existing_departure_keys(conn: Connection, keys: Sequence[str], chunk: int = 1000) -> set[str]:
-    """Which of `keys` are the primary address key of a stored departure (asked in chunks)."""
-    column, found = t.departures.c.match_key, set()
-    for start in range(0, len(keys), chunk):
-        found.update(conn.scalars(select(column).where(column.in_(keys[start : start + chunk]))))
-    return found
-
-
-def departures_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, Departure]:
-    """The stored departures whose primary address key is in `keys` (a batch), with aliases and personal addresses."""
-    departures, addresses, private = t.departures, t.departure_addresses, t.departure_personal_addresses
-    rows = conn.execute(select(departures).where(departures.c.match_key.in_(keys))).mappings().all()
-    ids = [row["id"] for row in rows]
-    aliases, personal = defaultdict(list), defaultdict(list)
-    alias_rows = select(addresses.c.departure_id, addresses.c.email).where(
-        addresses.c.departure_id.in_(ids), addresses.c.is_primary.is_(False)
-    )
-    for departure_id, email in conn.execute(alias_rows.order_by(addresses.c.email)):
-        aliases[departure_id].append(email)
-    personal_rows = select(private.c.departure_id, private.c.email).where(private.c.departure_id.in_(ids))
-    for departure_id, email in conn.execute(personal_rows.order_by(private.c.email)):
-        personal[departure_id].append(email)
-    return {row["match_key"]: _stored_departure(row, aliases[row["id"]], personal[row["id"]]) for row in rows}
-
-
-def departure_batches(conn: Connection, size: int = 1000) -> Iterator[list[Departure]]:
-    """The whole register by primary address, `size` people at a time (three queries a batch, not three a person)."""
-    keys = conn.scalars(select(t.departures.c.match_key).order_by(t.departures.c.email, t.departures.c.match_key)).all()
-    for start in range(0, len(keys), size):
-        chunk = keys[start : start + size]
-        found = departures_by_key(conn, chunk)
-        yield [found[key] for key in chunk]
-
-
-def _stored_departure(row, aliases: list[str], personal: list[str]) -> Departure:
-    return Departure(
-        id=row["id"],
-        email=row["email"],
-        notice_date=row["notice_date"],
-        last_working_date=row["last_working_date"],
-        garden_leave_date=row["garden_leave_date"],
-        successor=row["successor_email"],
-        aliases=tuple(aliases),
-        personal_addresses=tuple(personal),
-        status=DepartureStatus(row["status"]),
-        source=row["source"],
-    )
-
-
-_DEPARTURE_UPDATES = (
-    "email",
-    "notice_date",
-    "last_working_date",
-    "garden_leave_date",
-    "successor_email",
-    "status",
-    "source",
-    "updated_at",
-)
-
-
-def upsert_departures(conn: Connection, departures: Sequence[Departure], now: datetime) -> None:
-    """Insert or update departures by primary address, replacing their aliases and personal addresses.
-
-    store.save_departure for a batch, in six statements instead of seven per
-    person, with its rules: an alias someone else had moves to this person. The
-    batch must not give one address to two people (the CSV checks see to that).
-    """
-    people = [(normalise_address(d.email).key, d) for d in departures]
-    ids = _upsert_departure_rows(conn, people, now)
-    sends_as = [
-        (ids[key], address, i == 0) for key, d in people for i, address in enumerate(_by_key([d.email, *d.aliases]))
-    ]
-    personal = [(ids[key], address) for key, d in people for address in _by_key(d.personal_addresses)]
-    _replace_addresses(conn, list(ids.values()), sends_as, personal)
-
-
-def _upsert_departure_rows(conn: Connection, people: list[tuple[str, Departure]], now: datetime) -> dict[str, int]:
-    """Upsert the departures rows of (primary key, departure) pairs; their ids by primary key."""
-    departures = t.departures
-    statement = _insert(conn, departures)
-    updates = {name: statement.excluded[name] for name in _DEPARTURE_UPDATES}
-    conn.execute(
-        statement.on_conflict_do_update(index_elements=[departures.c.match_key], set_=updates),
-        [_departure_values(key, d, now) for key, d in people],
-    )
-    keys = [key for key, _ in people]
-    return dict(
-        conn.execute(select(departures.c.match_key, departures.c.id).where(departures.c.match_key.in_(keys))).all()
-    )
-
-
-def _departure_values(key: str, departure: Departure, now: datetime) -> dict:
-    return {
-        "email": departure.email,
-        "match_key": key,
-        "notice_date": departure.notice_date,
-        "last_working_date": departure.last_working_date,
-        "garden_leave_date": departure.garden_leave_date,
-        "successor_email": departure.successor,
-        "status": departure.status.value,
-        "source": departure.source,
-        "updated_at": now,
-    }
-
-
-def _by_key(emails: Iterable[str]) -> list[Address]:
-    """Parsed addresses, the first of each key only (as store.save_departure keeps them)."""
-    seen: dict[str, Address] = {}
-    for email in emails:
-        address = normalise_address(email)
-        seen.setdefault(address.key, address)
-    return list(seen.values())
-
-
-def _replace_addresses(conn: Connection, ids: list[int], sends_as: list, personal: list) -> None:
-    addresses, private = t.departure_addresses, t.departure_personal_addresses
-    conn.execute(delete(addresses).where(addresses.c.departure_id.in_(ids)))
-    conn.execute(delete(private).where(private.c.departure_id.in_(ids)))
-    # An address someone else sent as moves to the person in this batch (the newest record wins).
-    conn.execute(delete(addresses).where(addresses.c.match_key.in_([a.key for _, a, _ in sends_as])))
-    conn.execute(
-        insert(addresses),
-        [{"match_key": a.key, "email": a.email, "departure_id": i, "is_primary": p} for i, a, p in sends_as],
-    )
-    if personal:
-        conn.execute(insert(private), [{"match_key": a.key, "email": a.email, "departure_id": i} for i, a in personal])
+# --- export ----------------------------------------------------------------------------
 
 
 def client_export_rows(conn: Connection) -> Iterator[tuple[str, str, str, str, str]]:
