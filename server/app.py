@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import auth, cli, config, db, logs
+from . import auth, cli, config, db, logs, services
 from .web import addin_api, errors, meta
 
 
@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _derive(app)
     logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     db.init_app(app)
+    app.extensions["leaverguard.settings_cache"] = services.SettingsCache()  # one per process
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

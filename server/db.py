@@ -35,7 +35,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping: it costs a round trip on every check. A connection the server
+    # dropped fails one request with a 503 (the add-in's fail mode handles it) and
+    # the pool reconnects; pool_recycle retires connections before idle timeouts.
+    return create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 
 from . import store
-from .model import Departure, DepartureStatus, PolicySettings, normalise_address
+from .model import Departure, DepartureStatus, normalise_address
 
 INTERNAL_DOMAINS = ["northwind.example"]
 
@@ -56,8 +56,7 @@ def seed(engine: Engine, now: datetime) -> bool:
     with engine.begin() as conn:
         if not store.is_empty(conn):
             return False
-        store.set_internal_domains(conn, INTERNAL_DOMAINS)
-        store.save_settings(conn, PolicySettings(), now)
+        store.set_internal_domains(conn, INTERNAL_DOMAINS, now)
         for name, owner, domains, contacts in CLIENTS:
             account_id = store.ensure_account(conn, name, owner, "demo", now)
             for domain in domains:

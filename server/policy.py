@@ -84,7 +84,7 @@ def evaluate(
     sign-off requests; one that is approved, unexpired and bound to this
     message's fingerprint lets it through.
     """
-    phase = phase_of(sender, now.astimezone(ZoneInfo(settings.timezone)).date())
+    phase = sender_phase(sender, settings, now)
     if phase not in LEAVING_PHASES:
         return Decision(Verdict.ALLOW, (), phase, Verdict.ALLOW, settings.monitor_only)
     judged = _judge_recipients(message, sender, recipients, settings, phase)
@@ -98,6 +98,11 @@ def evaluate(
         verdict = Verdict.ALLOW
     enforced = Verdict.ALLOW if settings.monitor_only else verdict
     return Decision(enforced, tuple(findings), phase, verdict, settings.monitor_only, approval.id if approval else None)
+
+
+def sender_phase(sender: Departure | None, settings: PolicySettings, now: datetime) -> Phase:
+    """The sender's phase on the company's date at `now` (the policy's time zone)."""
+    return phase_of(sender, now.astimezone(ZoneInfo(settings.timezone)).date())
 
 
 def _judge_recipients(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from . import policy, store
 from .directory import pick_client_match
@@ -24,6 +24,7 @@ from .model import (
     ApprovalStatus,
     Decision,
     OutgoingMessage,
+    PolicySettings,
     domain_and_parents,
     fingerprint,
 )
@@ -49,21 +50,47 @@ class CheckRequest:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
+    """A decision with what the caller shows; no fingerprint unless the sender is leaving."""
+
     decision: Decision
-    fingerprint: str
+    fingerprint: str | None
     rendered: Rendered
     approval: Approval | None
 
 
-def check_message(engine: Engine, request: CheckRequest, *, now: datetime) -> CheckResult:
-    """Decide on one outgoing message; a `send` check also writes one audit row, in the same transaction."""
-    message = request.message
-    digest = fingerprint(message)
+class SettingsCache:
+    """The policy settings of one database, reloaded only when their stored version changes.
+
+    One per process (create_app keeps it); checking the version costs one small
+    query, so a change saved by any process applies at the very next check.
+    """
+
+    def __init__(self) -> None:
+        self._settings: PolicySettings | None = None
+        self._version: int | None = None
+
+    def current(self, conn: Connection) -> PolicySettings:
+        version = store.settings_version(conn)
+        if self._settings is None or version != self._version:
+            self._settings, self._version = store.load_settings(conn), version
+        return self._settings
+
+
+def check_message(
+    engine: Engine, request: CheckRequest, *, now: datetime, settings_cache: SettingsCache | None = None
+) -> CheckResult:
+    """Decide on one outgoing message; a `send` check also writes one audit row, in the same transaction.
+
+    Only for a sender who is leaving are the recipients looked up and the
+    subject and body read (to fingerprint the message and look for signals).
+    """
+    message, cache = request.message, settings_cache or SettingsCache()
+    digest, clients, approvals = None, {}, []
     with engine.begin() as conn:
-        settings = store.load_settings(conn)
+        settings = cache.current(conn)
         sender = store.find_departure(conn, request.sender.key)
-        clients, approvals = {}, []
-        if sender is not None:
+        if policy.sender_phase(sender, settings, now) in LEAVING_PHASES:
+            digest = fingerprint(message)
             clients = _client_matches(conn, message)
             approvals = store.approvals_for(conn, request.sender.key, digest)
         decision = policy.evaluate(
@@ -74,8 +101,8 @@ def check_message(engine: Engine, request: CheckRequest, *, now: datetime) -> Ch
     return CheckResult(decision, digest, render(decision, request.locale), _current_approval(approvals, now))
 
 
-def _client_matches(conn, message: OutgoingMessage) -> dict:
-    """Client matches of every recipient, by address key, in two queries."""
+def _client_matches(conn: Connection, message: OutgoingMessage) -> dict:
+    """Client matches of every recipient, by address key, in one query."""
     addresses = message.addresses()
     keys = sorted({a.key for a in addresses})
     domains = sorted({d for a in addresses for d in domain_and_parents(a.domain)})
@@ -95,7 +122,9 @@ def _current_approval(approvals: list[Approval], now: datetime) -> Approval | No
     return newest
 
 
-def _audit_check(conn, request: CheckRequest, decision: Decision, digest: str, now: datetime) -> None:
+def _audit_check(
+    conn: Connection, request: CheckRequest, decision: Decision, digest: str | None, now: datetime
+) -> None:
     """One audit row per send: who, verdict, codes and flagged recipients; never the subject or body."""
     details = {
         "mode": request.mode.value,

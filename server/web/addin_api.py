@@ -75,7 +75,12 @@ def check():
         json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
     )
     started = time.perf_counter()
-    result = services.check_message(db.engine(), check_request, now=datetime.now(UTC))
+    result = services.check_message(
+        db.engine(),
+        check_request,
+        now=datetime.now(UTC),
+        settings_cache=current_app.extensions["leaverguard.settings_cache"],
+    )
     log.info(
         "check decided",
         extra={

@@ -513,7 +513,7 @@ def test_a_leaver_imported_from_csv_needs_sign_off_to_write_to_a_client_imported
     runner, engine, client, csv_file
 ):
     with engine.begin() as conn:
-        store.set_internal_domains(conn, ["northwind.example"])
+        store.set_internal_domains(conn, ["northwind.example"], datetime.now(UTC))
     run(runner, "departures", "import", csv_file(departures_csv(on_notice())))
     run(runner, "clients", "import", csv_file(CLIENTS_CSV))
 
