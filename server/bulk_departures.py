@@ -1,8 +1,8 @@
 """Batched SQL for CSV imports and exports of the departures register.
 
-Departures are upserted a batch at a time with store.save_departure's rules
-(six statements a batch instead of seven a person), and the register is read
-back for exports a batch at a time (three queries a batch, not three a person).
+Departures are upserted a batch at a time (six statements a batch; store.save_departure
+is a batch of one), and the register is read back a batch at a time (three
+queries a batch, not three a person).
 
 SQLAlchemy Core only; every function takes a Connection and the caller owns the
 transaction. Supports the SQLite and PostgreSQL dialects. Must not import Flask.
@@ -45,7 +45,7 @@ def departures_by_key(conn: Connection, keys: Sequence[str]) -> dict[str, Depart
     personal_rows = select(private.c.departure_id, private.c.email).where(private.c.departure_id.in_(ids))
     for departure_id, email in conn.execute(personal_rows.order_by(private.c.email)):
         personal[departure_id].append(email)
-    return {row["match_key"]: _stored_departure(row, aliases[row["id"]], personal[row["id"]]) for row in rows}
+    return {row["match_key"]: departure_from_row(row, aliases[row["id"]], personal[row["id"]]) for row in rows}
 
 
 def departure_batches(conn: Connection, size: int = 1000) -> Iterator[list[Departure]]:
@@ -57,7 +57,8 @@ def departure_batches(conn: Connection, size: int = 1000) -> Iterator[list[Depar
         yield [found[key] for key in chunk]
 
 
-def _stored_departure(row, aliases: list[str], personal: list[str]) -> Departure:
+def departure_from_row(row, aliases: list[str], personal: list[str]) -> Departure:
+    """A Departure from a `departures` row and its other addresses (the one place that maps them)."""
     return Departure(
         id=row["id"],
         email=row["email"],
@@ -86,12 +87,12 @@ _DEPARTURE_UPDATES = (
 )
 
 
-def upsert_departures(conn: Connection, departures: Sequence[Departure], now: datetime) -> None:
+def upsert_departures(conn: Connection, departures: Sequence[Departure], now: datetime) -> dict[str, int]:
     """Insert or update departures by primary address, replacing their aliases and personal addresses.
 
-    store.save_departure for a batch, in six statements instead of seven per
-    person, with its rules: an alias someone else had moves to this person. The
+    Six statements a batch. An alias someone else had moves to this person. The
     batch must not give one address to two people (the CSV checks see to that).
+    Returns the departures' ids by primary address key.
     """
     people = [(normalise_address(d.email).key, d) for d in departures]
     ids = _upsert_departure_rows(conn, people, now)
@@ -100,6 +101,7 @@ def upsert_departures(conn: Connection, departures: Sequence[Departure], now: da
     ]
     personal = [(ids[key], address) for key, d in people for address in _by_key(d.personal_addresses)]
     _replace_addresses(conn, list(ids.values()), sends_as, personal)
+    return ids
 
 
 def _upsert_departure_rows(conn: Connection, people: list[tuple[str, Departure]], now: datetime) -> dict[str, int]:
@@ -132,7 +134,7 @@ def _departure_values(key: str, departure: Departure, now: datetime) -> dict:
 
 
 def _by_key(emails: Iterable[str]) -> list[Address]:
-    """Parsed addresses, the first of each key only (as store.save_departure keeps them)."""
+    """Parsed addresses, the first spelling of each key only."""
     seen: dict[str, Address] = {}
     for email in emails:
         address = normalise_address(email)

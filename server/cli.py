@@ -102,42 +102,40 @@ def _run_export(service: Callable[..., int], out: Path | None) -> None:
         click.echo(f"wrote {count} rows to {out}")
 
 
-@click.group(
-    "departures", cls=AppGroup, help="The departures register as CSV (Microsoft Purview HR connector columns)."
+def _csv_group(name: str, help_: str, fmt: CsvFormat, import_service, export_service, export_help: str) -> AppGroup:
+    """The `<name> import FILE [--dry-run]` and `<name> export [--out FILE]` commands of one CSV format."""
+    group = AppGroup(name, help=help_)
+
+    @group.command("import", help=_import_help(fmt))
+    @click.argument("file", type=_FILE)
+    @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+    def import_command(file: Path, dry_run: bool) -> None:
+        _run_import(import_service, file, dry_run)
+
+    @group.command("export", help=export_help)
+    @click.option("--out", type=_OUT, help="File to write (default: standard output).")
+    def export_command(out: Path | None) -> None:
+        _run_export(export_service, out)
+
+    return group
+
+
+departures_cli = _csv_group(
+    "departures",
+    "The departures register as CSV (Microsoft Purview HR connector columns).",
+    DEPARTURES,
+    imports.import_departures,
+    imports.export_departures,
+    "Write the register in the import format.",
 )
-def departures_cli() -> None:
-    pass
-
-
-@departures_cli.command("import", help=_import_help(DEPARTURES))
-@click.argument("file", type=_FILE)
-@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
-def import_departures_command(file: Path, dry_run: bool) -> None:
-    _run_import(imports.import_departures, file, dry_run)
-
-
-@departures_cli.command("export", help="Write the register in the import format.")
-@click.option("--out", type=_OUT, help="File to write (default: standard output).")
-def export_departures_command(out: Path | None) -> None:
-    _run_export(imports.export_departures, out)
-
-
-@click.group("clients", cls=AppGroup, help="The client directory as CSV: one row a domain or a contact of an account.")
-def clients_cli() -> None:
-    pass
-
-
-@clients_cli.command("import", help=_import_help(CLIENTS))
-@click.argument("file", type=_FILE)
-@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
-def import_clients_command(file: Path, dry_run: bool) -> None:
-    _run_import(imports.import_clients, file, dry_run)
-
-
-@clients_cli.command("export", help="Write every domain and contact in the import format.")
-@click.option("--out", type=_OUT, help="File to write (default: standard output).")
-def export_clients_command(out: Path | None) -> None:
-    _run_export(imports.export_clients, out)
+clients_cli = _csv_group(
+    "clients",
+    "The client directory as CSV: one row a domain or a contact of an account.",
+    CLIENTS,
+    imports.import_clients,
+    imports.export_clients,
+    "Write every domain and contact in the import format.",
+)
 
 
 def init_app(app: Flask) -> None:

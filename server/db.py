@@ -26,19 +26,26 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def init_app(app: Flask) -> None:
     url = app.config["DATABASE_URL"]
     app.extensions["leaverguard.engine"] = make_engine(url)
+    app.extensions["leaverguard.check_engine"] = make_engine(url, autocommit=True)
     app.cli.add_command(db_cli)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout.
+
+    `autocommit` engines are for the send-time check: its reads need no
+    transaction and its one write (the audit row) is a single INSERT, so it
+    spares the BEGIN and COMMIT round trips (~0.6 ms on PostgreSQL).
+    """
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip on every check. A connection the server
     # dropped fails one request with a 503 (the add-in's fail mode handles it) and
     # the pool reconnects; pool_recycle retires connections before idle timeouts.
-    return create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10, **options)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -52,6 +59,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def engine() -> Engine:
     """The current app's engine."""
     return current_app.extensions["leaverguard.engine"]
+
+
+def check_engine() -> Engine:
+    """The current app's autocommit engine, for the send-time check only."""
+    return current_app.extensions["leaverguard.check_engine"]
+
+
+def dispose(app: Flask) -> None:
+    """Close every pooled connection of `app` (tests, and a worker shutting down)."""
+    for name in ("leaverguard.engine", "leaverguard.check_engine"):
+        app.extensions[name].dispose()
 
 
 def alembic_config(engine_: Engine) -> Config:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -204,14 +204,9 @@ def _write_departure_batch(conn: Connection, batch: list[Departure], columns: fr
 
 def export_departures(engine: Engine, stream: TextIO) -> int:
     """Write the register as a departures file; the number of rows written."""
-    writer = csv.writer(stream)
-    writer.writerow(DEPARTURES.columns)
-    count = 0
     with engine.connect() as conn:
-        for batch in bulk_departures.departure_batches(conn):
-            writer.writerows(departure_cells(d) for d in batch)
-            count += len(batch)
-    return count
+        rows = (departure_cells(d) for batch in bulk_departures.departure_batches(conn) for d in batch)
+        return _write_csv(stream, DEPARTURES.columns, rows)
 
 
 # --- clients ---------------------------------------------------------------------
@@ -286,13 +281,18 @@ def _staged(parsed: Parsed) -> tuple:
 
 def export_clients(engine: Engine, stream: TextIO) -> int:
     """Write the client directory as a clients file, streamed; the number of rows written."""
-    writer = csv.writer(stream)
-    writer.writerow(CLIENTS.columns)
-    count = 0
     with engine.connect() as conn:
-        for row in bulk_clients.client_export_rows(conn):
-            writer.writerow(row)
-            count += 1
+        return _write_csv(stream, CLIENTS.columns, bulk_clients.client_export_rows(conn))
+
+
+def _write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Write a header and `rows` (streamed); the number of rows written."""
+    writer = csv.writer(stream)
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
     return count
 
 

@@ -79,7 +79,11 @@ class SettingsCache:
 def check_message(
     engine: Engine, request: CheckRequest, *, now: datetime, settings_cache: SettingsCache | None = None
 ) -> CheckResult:
-    """Decide on one outgoing message; a `send` check also writes one audit row, in the same transaction.
+    """Decide on one outgoing message; a `send` check also writes one audit row.
+
+    The audit row is a single INSERT, so `engine` may be an autocommit engine
+    (the web layer's is: it spares two round trips); with a transactional one
+    the reads and the write share a transaction.
 
     Only for a sender who is leaving are the recipients looked up and the
     subject and body read (to fingerprint the message and look for signals).

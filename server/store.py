@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, select, union_all, update
 
 from . import tables as t
+from .bulk_departures import departure_batches, departure_from_row, upsert_departures
 from .model import (
     Address,
     Approval,
     ApprovalStatus,
     ClientMatch,
     Departure,
-    DepartureStatus,
     Phase,
     PolicySettings,
     RecipientClass,
@@ -85,81 +85,23 @@ def find_departure(conn: Connection, key: str) -> Departure | None:
 
 
 def list_departures(conn: Connection) -> list[Departure]:
-    rows = conn.execute(select(t.departures).order_by(t.departures.c.email)).mappings().all()
-    return [_departure(conn, row) for row in rows]
+    """The whole register, by primary address."""
+    return [departure for batch in departure_batches(conn) for departure in batch]
 
 
 def _departure(conn: Connection, row) -> Departure:
     others = conn.execute(_OTHER_ADDRESSES, {"id": row["id"]}).all()
     aliases = [email for personal, email in others if not personal]
-    personal = [email for personal, email in others if personal]
-    return Departure(
-        id=row["id"],
-        email=row["email"],
-        notice_date=row["notice_date"],
-        last_working_date=row["last_working_date"],
-        garden_leave_date=row["garden_leave_date"],
-        successor=row["successor_email"],
-        aliases=tuple(aliases),
-        personal_addresses=tuple(personal),
-        status=DepartureStatus(row["status"]),
-        source=row["source"],
-    )
+    return departure_from_row(row, aliases, [email for personal, email in others if personal])
 
 
 def save_departure(conn: Connection, departure: Departure, now: datetime) -> int:
-    """Insert or update (by primary address) one departure with its aliases and personal addresses."""
-    key = normalise_address(departure.email).key
-    values = {
-        "email": departure.email,
-        "match_key": key,
-        "notice_date": departure.notice_date,
-        "last_working_date": departure.last_working_date,
-        "garden_leave_date": departure.garden_leave_date,
-        "successor_email": departure.successor,
-        "status": departure.status.value,
-        "source": departure.source,
-        "updated_at": now,
-    }
-    existing = conn.scalar(select(t.departures.c.id).where(t.departures.c.match_key == key))
-    if existing is None:
-        departure_id = conn.execute(insert(t.departures).values(values)).inserted_primary_key[0]
-    else:
-        departure_id = existing
-        conn.execute(update(t.departures).where(t.departures.c.id == existing).values(values))
-    _replace_addresses(conn, departure_id, departure)
-    return departure_id
+    """Insert or update (by primary address) one departure with its aliases and personal addresses.
 
-
-def _replace_addresses(conn: Connection, departure_id: int, departure: Departure) -> None:
-    conn.execute(delete(t.departure_addresses).where(t.departure_addresses.c.departure_id == departure_id))
-    conn.execute(
-        delete(t.departure_personal_addresses).where(t.departure_personal_addresses.c.departure_id == departure_id)
-    )
-    sends_as = _by_key([departure.email, *departure.aliases])
-    # An alias moves to this person if it was someone else's (the newest record wins).
-    conn.execute(delete(t.departure_addresses).where(t.departure_addresses.c.match_key.in_(list(sends_as))))
-    conn.execute(
-        insert(t.departure_addresses),
-        [
-            {"match_key": k, "email": a.email, "departure_id": departure_id, "is_primary": i == 0}
-            for i, (k, a) in enumerate(sends_as.items())
-        ],
-    )
-    personal = _by_key(departure.personal_addresses)
-    if personal:
-        conn.execute(
-            insert(t.departure_personal_addresses),
-            [{"match_key": k, "email": a.email, "departure_id": departure_id} for k, a in personal.items()],
-        )
-
-
-def _by_key(emails: Iterable[str]) -> dict[str, Address]:
-    result: dict[str, Address] = {}
-    for email in emails:
-        address = normalise_address(email)
-        result.setdefault(address.key, address)
-    return result
+    An alias that was someone else's moves to this person (the newest record wins).
+    """
+    ids = upsert_departures(conn, [departure], now)
+    return ids[normalise_address(departure.email).key]
 
 
 # --- the client directory --------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime, timedelta
 
 from server.model import (
@@ -71,3 +72,10 @@ def client_contact(account="Contoso Ltd", owner=f"bob@{COMPANY}", account_id=1) 
 
 def client_domain(domain="contoso.example", account="Contoso Ltd", owner=f"bob@{COMPANY}", account_id=1) -> ClientMatch:
     return ClientMatch(account_id, account, owner, by_contact=False, domain=domain)
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released): a database that is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -50,7 +50,7 @@ def app(database_url, tmp_path):
     app.instance_path = str(tmp_path)
     _empty(app.extensions["leaverguard.engine"])
     yield app
-    app.extensions["leaverguard.engine"].dispose()
+    db.dispose(app)
 
 
 def _empty(engine) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select
 
-from server import create_app, demo, store
+from server import create_app, db, demo, store
 from server.auth import AuthError, Identity
 from server.model import PolicySettings, normalise_address
 from server.tables import approval_requests, audit_events
@@ -668,7 +668,7 @@ def production_client(database_url, northwind, tmp_path):
     )
     app.instance_path = str(tmp_path)
     yield app.test_client()
-    app.extensions["leaverguard.engine"].dispose()
+    db.dispose(app)
 
 
 def test_in_production_the_dev_scheme_is_refused_with_a_401(production_client, engine):

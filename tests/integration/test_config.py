@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from server import config, create_app
+from server import config, create_app, db
 from server.logs import JsonFormatter
 
 EVERY_SETTING = {
@@ -145,7 +145,7 @@ def test_create_app_reads_the_environment_when_called_and_derives_the_request_li
     assert app.config["MAX_CONTENT_LENGTH"] == 3 * 1000 + 256 * 1024
     assert response.status_code == 413
     assert {d["field"] for d in response.get_json()["error"]["details"]} == {"to/cc/bcc", "body"}
-    app.extensions["leaverguard.engine"].dispose()
+    db.dispose(app)
 
 
 def test_development_logs_text_by_default(tmp_path, root_logging):
@@ -203,11 +203,11 @@ def test_a_fully_configured_production_app_starts_and_logs_json_lines(tmp_path, 
         "verdict": "block",
         "count": 2,
     }
-    app.extensions["leaverguard.engine"].dispose()
+    db.dispose(app)
 
 
 def test_the_log_level_setting_applies_to_the_root_logger(tmp_path, root_logging):
-    create_app(production(tmp_path, LOG_LEVEL="warning")).extensions["leaverguard.engine"].dispose()
+    db.dispose(create_app(production(tmp_path, LOG_LEVEL="warning")))
 
     assert root_logging.level == logging.WARNING
 

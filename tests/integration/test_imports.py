@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server import bulk_clients, create_app, imports, store
+from server import bulk_clients, create_app, db, imports, store
 from server.tables import audit_events, metadata
 
 ALICE = "alice@northwind.example"
@@ -465,7 +465,7 @@ def test_a_database_that_is_not_migrated_is_a_message_without_a_traceback(tmp_pa
     args = [kind, command, argument] if command == "import" else [kind, command, "--out", out]
 
     result = run(fresh.test_cli_runner(), *args)
-    fresh.extensions["leaverguard.engine"].dispose()
+    db.dispose(fresh)
 
     assert result.exit_code == 1
     assert "the database is not migrated: run `flask --app server db upgrade` first" in result.stderr

@@ -6,18 +6,11 @@ and is migrated, a 503 JSON answer (never a 500, never the URL or password) othe
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from server import create_app
+from server import create_app, db
 
-
-def _closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from ..builders import closed_port
 
 
 @pytest.fixture
@@ -33,7 +26,7 @@ def app_on(tmp_path):
 
     yield build
     for app in apps:
-        app.extensions["leaverguard.engine"].dispose()
+        db.dispose(app)
 
 
 def test_healthz_answers_ok(client):
@@ -56,7 +49,7 @@ def test_ping_answers_ok_without_authentication(client):
     "make_url",
     [
         lambda tmp: f"sqlite:///{tmp / 'no' / 'such' / 'directory' / 'leaverguard.db'}",
-        lambda tmp: f"postgresql+psycopg://leaverguard:s3cret-pw@127.0.0.1:{_closed_port()}/leaverguard",
+        lambda tmp: f"postgresql+psycopg://leaverguard:s3cret-pw@127.0.0.1:{closed_port()}/leaverguard",
     ],
     ids=["sqlite-in-a-missing-directory", "postgresql-on-a-closed-port"],
 )
@@ -137,7 +130,7 @@ def test_head_on_healthz_answers_without_a_body(client):
 
 
 def test_a_check_during_a_database_outage_is_a_503_the_add_in_can_act_on(app_on, tmp_path):
-    url = f"postgresql+psycopg://leaverguard:s3cret-pw@127.0.0.1:{_closed_port()}/leaverguard"
+    url = f"postgresql+psycopg://leaverguard:s3cret-pw@127.0.0.1:{closed_port()}/leaverguard"
 
     response = (
         app_on(url)

@@ -8,7 +8,6 @@ field added, renamed or dropped in the code fails here until the document says s
 from __future__ import annotations
 
 import json
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +18,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import server
-from server import create_app, demo, store
+from server import create_app, db, demo, store
 from server.model import PolicySettings
+
+from ..builders import closed_port
 
 DOCUMENT_PATH = Path(server.__file__).parent / "openapi.json"
 BASE = "urn:leaverguard:openapi"
@@ -119,12 +120,6 @@ def test_every_documented_error_code_is_one_the_server_can_produce(document):
 
 
 # --- every answer matches the document ---------------------------------------------
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -228,7 +223,7 @@ def test_each_meta_endpoint_matches_its_documented_200(client, document, registr
 
 
 def test_readyz_and_check_on_an_unreachable_database_match_the_documented_503(document, registry, tmp_path):
-    app = create_app({"ENV": "development", "DATABASE_URL": f"postgresql+psycopg://x@127.0.0.1:{_closed_port()}/x"})
+    app = create_app({"ENV": "development", "DATABASE_URL": f"postgresql+psycopg://x@127.0.0.1:{closed_port()}/x"})
     app.instance_path = str(tmp_path)
 
     response = app.test_client().get("/readyz")
@@ -237,7 +232,7 @@ def test_readyz_and_check_on_an_unreachable_database_match_the_documented_503(do
     assert (response.status_code, check.status_code) == (503, 503)
     assert_documented(document, registry, "/readyz", "GET", response)
     assert_documented(document, registry, CHECK, "POST", check)
-    app.extensions["leaverguard.engine"].dispose()
+    db.dispose(app)
 
 
 @pytest.mark.parametrize(

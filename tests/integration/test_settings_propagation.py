@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server import create_app, demo, store
+from server import create_app, db, demo, store
 from server.model import PolicySettings, Verdict
 from server.tables import audit_events
 
@@ -24,7 +24,7 @@ def second_worker(app, database_url, tmp_path):
     other = create_app({"ENV": "development", "TESTING": True, "DATABASE_URL": database_url, "LOG_FORMAT": "text"})
     other.instance_path = str(tmp_path)
     yield other.test_client()
-    other.extensions["leaverguard.engine"].dispose()
+    db.dispose(other)
 
 
 @pytest.fixture
