@@ -168,10 +168,16 @@ def normalise_address(value: str) -> Address:
     """Parse `"Name" <User+tag@Sub.Example.COM>` or a bare address into an Address.
 
     Raises InvalidAddress (carrying the original value) when it is not exactly one
-    valid address.
+    valid address. Memoised: people write to the same addresses again and again,
+    and an Address is immutable (failures are not cached).
     """
     if not isinstance(value, str) or not value.strip():
         raise InvalidAddress(str(value), "empty address")
+    return _parse_address(value)
+
+
+@lru_cache(maxsize=16384)
+def _parse_address(value: str) -> Address:
     text = value.strip()
     if _BARE_ADDRESS.match(text):
         name, addr = "", text
