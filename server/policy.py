@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .directory import classify, phase_of
@@ -204,10 +203,4 @@ def _matching_approval(
 
 def _keys(addresses: Iterable[str]) -> frozenset[str]:
     """Match keys of stored addresses (already validated when they were stored)."""
-    return frozenset(_key(a) for a in addresses)
-
-
-@lru_cache(maxsize=8192)
-def _key(address: str) -> str:
-    # The same successors, owners and personal addresses come back check after check.
-    return normalise_address(address).key
+    return frozenset(normalise_address(a).key for a in addresses)  # memoised in model

@@ -76,7 +76,7 @@ def check():
     )
     started = time.perf_counter()
     result = services.check_message(
-        db.engine(),
+        db.check_engine(),
         check_request,
         now=datetime.now(UTC),
         settings_cache=current_app.extensions["leaverguard.settings_cache"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -49,7 +49,10 @@ _HTTP_CODES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(DBAPIError, _database_unavailable)
+    # Only the errors of a database that is down, locked or out of connections: an
+    # IntegrityError or ProgrammingError is our bug and stays a logged 500.
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
     app.register_error_handler(PoolTimeout, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)
 

@@ -142,3 +142,40 @@ def test_a_check_during_a_database_outage_is_a_503_the_add_in_can_act_on(app_on,
     assert response.get_json()["error"]["code"] == "unavailable"
     assert response.headers["Retry-After"] == "5"
     assert "s3cret" not in response.get_data(as_text=True)
+
+
+def test_a_database_error_that_is_our_bug_stays_a_logged_500_not_a_misleading_503(client, monkeypatch, caplog):
+    from sqlalchemy.exc import IntegrityError
+
+    from server import services
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("INSERT INTO audit_events …", {}, Exception("NOT NULL constraint failed"))
+
+    monkeypatch.setattr(services, "check_message", broken)
+
+    response = client.post("/api/v1/check", headers={"Authorization": "Dev alice@northwind.example"}, json={"to": []})
+
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    assert any(r.levelname == "ERROR" for r in caplog.records)
+
+
+def test_the_check_runs_on_the_autocommit_engine_and_nothing_else(app, client):
+    check_pool = app.extensions["leaverguard.check_engine"].pool
+    other_pool = app.extensions["leaverguard.engine"].pool
+    before = other_pool.checkedin()
+
+    response = client.post("/api/v1/check", headers={"Authorization": "Dev carol@northwind.example"}, json={"to": []})
+
+    assert response.status_code == 200
+    assert check_pool.checkedin() == 1
+    assert other_pool.checkedin() == before
+
+
+def test_the_check_engine_commits_each_statement_itself(app):
+    with app.extensions["leaverguard.check_engine"].connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        autocommit = dbapi.isolation_level is None if conn.dialect.name == "sqlite" else dbapi.autocommit
+
+    assert autocommit is True
