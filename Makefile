@@ -25,6 +25,7 @@ run: $(VENV)/.runtime
 	LEAVERGUARD_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.dev lint
+	scripts/ensure-chromium.sh
 	scripts/with-postgres.sh $(BIN)/pytest
 
 lint: $(VENV)/.dev
