@@ -138,7 +138,51 @@ approval_requests = Table(
     Column("decided_at", DateTime(timezone=True)),
     Column("decided_by", ADDRESS),
     Column("comment", Text),
+    # Added in 0002: the sender's language, who was asked, what HR saw, and the lifecycle marks.
+    Column("locale", String(35), nullable=False, default="en"),
+    Column("approvers", JSON, nullable=False, default=list),
+    Column("context", JSON, nullable=False, default=dict),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("consumed_at", DateTime(timezone=True)),
     Index("ix_approval_requests_sender_fingerprint", "sender_key", "fingerprint"),
+    Index("ix_approval_requests_status_created", "status", "created_at"),
+)
+
+# One signed link per approver per request. The token in the e-mail names a row
+# here; `used_at` is set when a decision is made through it (a link decides once).
+approval_links = Table(
+    "approval_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("approval_id", Integer, ForeignKey("approval_requests.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("approver_email", ADDRESS, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+# Every e-mail LeaverGuard sends, queued first and delivered by a worker, so a
+# slow or failing mail server never breaks the request that caused the mail.
+# The `outbox` transport (development) stops here: /dev/outbox lists these rows.
+outbound_mail = Table(
+    "outbound_mail",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("approval_id", Integer, ForeignKey("approval_requests.id", ondelete="SET NULL"), index=True),
+    Column("recipients", JSON, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("transport", String(20)),
+    Column("last_error", Text),
+    Index("ix_outbound_mail_status_next", "status", "next_attempt_at"),
 )
 
 # One row per event: a send-time decision (kind "check"), and later approvals,
