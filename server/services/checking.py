@@ -1,4 +1,4 @@
-"""Use cases: load the facts, ask the policy, record what happened, return the answer.
+"""The send-time check: load the facts, ask the policy, audit the send, return the answer.
 
 Each function takes its dependencies (an Engine, the clock's `now`) as
 arguments, so tests and the benchmark call them without a web request.
@@ -14,10 +14,10 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine
 
-from . import policy, store
-from .directory import pick_client_match
-from .messages import Rendered, render
-from .model import (
+from .. import policy, store
+from ..directory import pick_client_match
+from ..messages import Rendered, render
+from ..model import (
     LEAVING_PHASES,
     Address,
     Approval,

@@ -1,0 +1,14 @@
+"""Use cases: load the facts, ask the pure core, record what happened, return the answer.
+
+- checking: the send-time check (`check_message`) and the settings cache.
+- signoff: HR sign-off requests, decisions, reminders and expiry.
+- mailing: the outbound mail queue and its delivery.
+
+Each function takes its dependencies (an Engine, the clock's `now`, a mail
+transport) as arguments, so tests and the benchmark call them without a web
+request. Must not import Flask.
+"""
+
+from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message
+
+__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message"]
