@@ -51,6 +51,10 @@ client_accounts = Table(
     Column("owner_email", ADDRESS),
     Column("source", String(40), nullable=False, default="manual"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The account's id in the CRM it is synced from (NULL for manual and CSV accounts): CRM names
+    # are neither unique nor stable, so a sync finds its accounts by (source, external_id).
+    Column("external_id", String(100)),
+    Index("ix_client_accounts_source_external_id", "source", "external_id", unique=True),
 )
 
 client_domains = Table(
@@ -199,4 +203,26 @@ audit_events = Table(
     Column("approval_id", Integer),
     Column("details", JSON, nullable=False),
     Index("ix_audit_events_actor_at", "actor", "at"),
+)
+
+
+# One row per sync run of a source of truth (issue 7): what it did, or why it did nothing.
+# `conflicts` lists what the source claims but a hand-entered record holds; `cursor` is what the
+# source's next run starts from (the hr-csv file applied last).
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("added", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("removed", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("errors", JSON, nullable=False),
+    Column("conflicts", JSON, nullable=False),
+    Column("cursor", String(200)),
+    Index("ix_sync_runs_source_id", "source", "id"),
 )

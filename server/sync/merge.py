@@ -1,0 +1,331 @@
+"""The merge rules: what one answer of a source changes in the register or the client directory.
+
+- A record the source reports is added, or updated when it is the source's own
+  and differs; an unchanged one is left alone.
+- A stored record of the source that the answer no longer lists is removed;
+  nothing else is ever removed.
+- A record held by another source, or entered by hand (`manual`, `csv`), is
+  never touched: the source's claim on it is reported as a conflict.
+- A malformed record is skipped and reported; the rest applies. A skipped
+  record still counts as listed, so its stored version is kept.
+- An answer with nothing in it, or one that would remove more than
+  `max_drop_share` of the source's records, changes nothing: the plan is
+  refused (an admin may accept it once).
+- Leavers whose last working day is more than `lookback_days` ago are no
+  longer kept.
+
+Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy, the store or an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from ..model import Address, Departure, DepartureStatus, InvalidAddress, normalise_address, normalise_domain
+from .records import Account, Claims, Conflict, Leaver, Plan, PlannedAccount, Problem, Rules
+
+MAX_NAME_LENGTH = 200
+
+
+def refusal(rules: Rules, listed: int, owned: int, removed: int) -> str | None:
+    """Why a plan must not be applied, if it must not: an empty answer or too large a drop."""
+    if rules.accept_drop or not owned:
+        return None
+    if not listed:
+        return f"the source answered with no records while {owned} are synced from it; nothing was changed"
+    if removed / owned > rules.max_drop_share:
+        return (
+            f"the answer would remove {removed} of the {owned} records synced from this source"
+            f" (more than {rules.max_drop_share:.0%}); nothing was changed"
+        )
+    return None
+
+
+def _address(value: str | None) -> Address | None:
+    try:
+        return normalise_address(value) if value else None
+    except InvalidAddress:
+        return None
+
+
+# --- departures -------------------------------------------------------------------
+
+
+def plan_departures(
+    records: Sequence[Leaver], owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules
+) -> Plan[Departure]:
+    """The plan for one answer about leavers.
+
+    `owned`: the source's stored departures by primary address key; `others`:
+    every address key (primary or alias) of a departure held by another source,
+    with that source.
+    """
+    merge = _DepartureMerge(owned, others, rules)
+    for record in records:
+        merge.take(record)
+    return merge.plan()
+
+
+class _DepartureMerge:
+    def __init__(self, owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules):
+        self.owned, self.others, self.rules = owned, others, rules
+        self.oldest = rules.today - timedelta(days=rules.lookback_days)
+        self.listed: set[str] = set()  # primary keys the answer lists (kept from removal)
+        self.claimed: dict[str, str] = {}  # address key -> primary key of the record in this answer using it
+        self.add: list[Departure] = []
+        self.update: list[Departure] = []
+        self.unchanged = 0
+        self.skipped: list[Problem] = []
+        self.conflicts: list[Conflict] = []
+        self.problems: list[Problem] = []
+
+    def take(self, record: Leaver) -> None:
+        address = _address(record.email)
+        if address is None:
+            reason = f"{record.email!r} is not a valid e-mail address" if record.email else "no e-mail address"
+            self.skipped.append(Problem(record.ref, reason))
+            return
+        if record.last_working_date and record.last_working_date < self.oldest:
+            return  # left long ago: no longer listed, so a stored record is removed
+        self.listed.add(address.key)
+        problems = list(record.problems) or _date_problems(record)  # a date it could not read is also missing
+        if problems:
+            self.skipped.extend(Problem(address.email, p) for p in problems)
+        elif self._claim(record, address):
+            self._plan(self._departure(record, address))
+
+    def _claim(self, record: Leaver, address: Address) -> bool:
+        """Take the record's primary address; False (and why) when someone else holds it."""
+        if address.key in self.others:
+            self.conflicts.append(Conflict("departure", address.email, self.others[address.key], record.ref))
+            return False
+        if address.key in self.claimed:
+            self.skipped.append(Problem(address.email, "is listed twice in the answer, or as someone's alias"))
+            return False
+        self.claimed[address.key] = address.key
+        return True
+
+    def _departure(self, record: Leaver, address: Address) -> Departure:
+        stored = self.owned.get(address.key)
+        last = record.last_working_date
+        notice = record.notice_date or min(
+            d for d in (stored.notice_date if stored else self.rules.today, last, record.garden_leave_date) if d
+        )
+        return Departure(
+            email=address.email,
+            notice_date=notice,
+            last_working_date=last,
+            garden_leave_date=record.garden_leave_date,
+            successor=self._successor(record, address),
+            aliases=self._aliases(record, address),
+            personal_addresses=tuple(sorted({a.email for a in self._valid(record.personal_addresses, address)})),
+            status=DepartureStatus.ACTIVE,
+            source=self.rules.source,
+        )
+
+    def _successor(self, record: Leaver, address: Address) -> str | None:
+        successor = _address(record.successor)
+        if record.successor and successor is None:
+            self.problems.append(Problem(address.email, f"successor {record.successor!r} is not an e-mail address"))
+        return successor.email if successor and successor.key != address.key else None
+
+    def _aliases(self, record: Leaver, address: Address) -> tuple[str, ...]:
+        kept = []
+        for alias in self._valid(record.aliases, address):
+            if alias.key == address.key:
+                continue
+            if alias.key in self.others:
+                self.conflicts.append(Conflict("alias", alias.email, self.others[alias.key], record.ref))
+            elif self.claimed.setdefault(alias.key, address.key) != address.key:
+                self.problems.append(Problem(address.email, f"alias {alias.email} is someone else's in the answer"))
+            else:
+                kept.append(alias.email)
+        return tuple(sorted(set(kept)))
+
+    def _valid(self, values: Iterable[str], owner: Address) -> list[Address]:
+        found = []
+        for value in values:
+            parsed = _address(value)
+            if parsed is None:
+                self.problems.append(Problem(owner.email, f"{value!r} is not an e-mail address; left out"))
+            else:
+                found.append(parsed)
+        return found
+
+    def _plan(self, departure: Departure) -> None:
+        stored = self.owned.get(normalise_address(departure.email).key)
+        if stored is None:
+            self.add.append(departure)
+        elif _same_departure(stored, departure):
+            self.unchanged += 1
+        else:
+            self.update.append(departure)
+
+    def plan(self) -> Plan[Departure]:
+        remove = tuple(sorted(key for key in self.owned if key not in self.listed))
+        refused = refusal(self.rules, len(self.listed), len(self.owned), len(remove))
+        return Plan(
+            add=() if refused else tuple(self.add),
+            update=() if refused else tuple(self.update),
+            remove=() if refused else remove,
+            unchanged=self.unchanged,
+            skipped=tuple(self.skipped),
+            conflicts=tuple(self.conflicts),
+            problems=tuple(self.problems),
+            refused=refused,
+        )
+
+
+def _date_problems(record: Leaver) -> list[str]:
+    notice, last, garden = record.notice_date, record.last_working_date, record.garden_leave_date
+    if last is None:
+        return ["no last working day"]
+    problems = []
+    if notice and notice > last:
+        problems.append(f"notice date {notice.isoformat()} is after the last working day {last.isoformat()}")
+    if garden and (garden > last or (notice and garden < notice)):
+        problems.append(f"garden leave date {garden.isoformat()} is outside the notice period")
+    return problems
+
+
+def _same_departure(stored: Departure, new: Departure) -> bool:
+    """True when writing `new` would change nothing (ids, timestamps and alias order aside)."""
+    return replace(
+        stored,
+        id=None,
+        aliases=tuple(sorted(stored.aliases)),
+        personal_addresses=tuple(sorted(stored.personal_addresses)),
+    ) == replace(new, id=None)
+
+
+# --- client accounts --------------------------------------------------------------
+
+
+def plan_clients(
+    records: Sequence[Account], owned: Mapping[str, PlannedAccount], others: Claims, rules: Rules
+) -> Plan[PlannedAccount]:
+    """The plan for one answer of a CRM; `owned` are the source's stored accounts by CRM id."""
+    merge = _ClientMerge(owned, others, rules)
+    for record in records:
+        merge.take(record)
+    return merge.plan()
+
+
+class _ClientMerge:
+    def __init__(self, owned: Mapping[str, PlannedAccount], others: Claims, rules: Rules):
+        self.owned, self.others, self.rules = owned, others, rules
+        self.listed: set[str] = set()
+        self.names: set[str] = set()
+        self.domains: set[str] = set()
+        self.contacts: set[str] = set()
+        self.add: list[PlannedAccount] = []
+        self.update: list[PlannedAccount] = []
+        self.unchanged = 0
+        self.skipped: list[Problem] = []
+        self.conflicts: list[Conflict] = []
+        self.problems: list[Problem] = []
+
+    def take(self, record: Account) -> None:
+        if not record.ref:
+            self.skipped.append(Problem(record.name or "?", "has no id in the source"))
+            return
+        if record.ref in self.listed:
+            self.skipped.append(Problem(record.ref, "is listed twice in the answer"))
+            return
+        self.listed.add(record.ref)
+        name = record.name.strip()
+        problems = list(record.problems) + _name_problems(name)
+        if problems:
+            self.skipped.extend(Problem(record.ref, p) for p in problems)
+        elif name in self.others.names:
+            self.conflicts.append(Conflict("account", name, self.others.names[name], record.ref))
+        else:
+            self._plan(self._account(record, self._unique_name(name, record.ref)))
+
+    def _unique_name(self, name: str, ref: str) -> str:
+        """The name, told apart by the CRM id when two accounts of the answer share it (CRM names are not unique)."""
+        if name in self.names:
+            name = f"{name[: MAX_NAME_LENGTH - len(ref) - 3]} ({ref})"
+        self.names.add(name)
+        return name
+
+    def _account(self, record: Account, name: str) -> PlannedAccount:
+        owner = _address(record.owner)
+        if record.owner and owner is None:
+            self.problems.append(Problem(record.ref, f"owner {record.owner!r} is not an e-mail address; left out"))
+        stored = self.owned.get(record.ref)
+        return PlannedAccount(
+            ref=record.ref,
+            name=name,
+            owner=owner.email if owner else None,
+            domains=self._domains(record),
+            contacts=self._contacts(record),
+            id=stored.id if stored else None,
+        )
+
+    def _domains(self, record: Account) -> tuple[str, ...]:
+        kept = []
+        for value in record.domains:
+            try:
+                domain = normalise_domain(value)
+            except ValueError as exc:
+                self.problems.append(Problem(record.ref, f"domain {value!r} left out: {exc}"))
+                continue
+            if domain in self.others.domains:
+                account, source = self.others.domains[domain]
+                self.conflicts.append(Conflict("domain", domain, f"{source} ({account})", record.ref))
+            elif domain in self.domains:
+                self.problems.append(Problem(record.ref, f"domain {domain} belongs to an earlier account; left out"))
+            else:
+                self.domains.add(domain)
+                kept.append(domain)
+        return tuple(sorted(kept))
+
+    def _contacts(self, record: Account) -> tuple[tuple[str, str, str], ...]:
+        kept = []
+        for contact in record.contacts:
+            address = _address(contact.email)
+            if address is None:
+                self.problems.append(Problem(record.ref, f"contact {contact.email!r} is not an e-mail address"))
+            elif address.key in self.others.contacts:
+                account, source = self.others.contacts[address.key]
+                self.conflicts.append(Conflict("contact", address.email, f"{source} ({account})", record.ref))
+            elif address.key in self.contacts:
+                self.problems.append(Problem(record.ref, f"contact {address.email} belongs to an earlier account"))
+            else:
+                self.contacts.add(address.key)
+                kept.append((address.key, address.email, contact.name.strip()[:MAX_NAME_LENGTH]))
+        return tuple(sorted(kept))
+
+    def _plan(self, account: PlannedAccount) -> None:
+        stored = self.owned.get(account.ref)
+        if stored is None:
+            self.add.append(account)
+        elif stored.same_as(account):
+            self.unchanged += 1
+        else:
+            self.update.append(account)
+
+    def plan(self) -> Plan[PlannedAccount]:
+        remove = tuple(sorted(self.owned[ref].id for ref in self.owned if ref not in self.listed))
+        refused = refusal(self.rules, len(self.listed), len(self.owned), len(remove))
+        return Plan(
+            add=() if refused else tuple(self.add),
+            update=() if refused else tuple(self.update),
+            remove=() if refused else remove,
+            unchanged=self.unchanged,
+            skipped=tuple(self.skipped),
+            conflicts=tuple(self.conflicts),
+            problems=tuple(self.problems),
+            refused=refused,
+        )
+
+
+def _name_problems(name: str) -> list[str]:
+    if not name:
+        return ["has no name"]
+    if len(name) > MAX_NAME_LENGTH:
+        return [f"name is longer than {MAX_NAME_LENGTH} characters"]
+    return []

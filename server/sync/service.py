@@ -1,0 +1,244 @@
+"""One sync run: fetch -> plan -> apply in one transaction -> record the run -> audit.
+
+The fetch happens before any transaction is open, so a slow or throttled
+source holds no lock and never delays the send-time check; the plan is read,
+computed and written in one short transaction. Every run is recorded, whether
+it applied, found nothing new, was refused by the merge's safety checks (an
+"alert": logged at ERROR, recorded, audited) or failed; a failed run is
+retried with backoff by `run_with_retries`.
+
+Must not import Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Connection, Engine
+
+from .. import store
+from ..adapters import AdapterError
+from ..model import InvalidAddress, normalise_address, normalise_domain
+from . import store as sync_store
+from .merge import plan_clients, plan_departures
+from .records import Account, Fetched, Kind, Leaver, Plan, Rules, Run, RunStatus
+
+log = logging.getLogger("leaverguard.sync")
+
+MAX_RECORDED_ERRORS = 200
+MAX_RECORDED_CONFLICTS = 1000
+KEEP_RUNS = timedelta(days=90)
+Clock = Callable[[], datetime]
+
+
+class SyncStopped(Exception):
+    """The process was asked to stop (SIGTERM) while a run was waiting: the run is abandoned, nothing applied."""
+
+
+class SourceUnavailable(Exception):
+    """A connector's own failure that is not an outside system's (a missing file, a setting that is not usable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchContext:
+    """What a connector may need to know: the company's today and time zone, and where the last run ended."""
+
+    today: date
+    zone: tzinfo
+    cursor: str | None
+    lookback_days: int
+
+
+class Connector(Protocol):
+    name: str
+    kind: Kind
+
+    def fetch(self, context: FetchContext) -> Fetched: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    max_drop_share: float = 0.2
+    lookback_days: int = 30
+    retries: int = 3
+    retry_backoff: float = 60.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_with_retries(
+    engine: Engine,
+    connector: Connector,
+    settings: SyncSettings,
+    *,
+    clock: Clock = _utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    accept_drop: bool = False,
+) -> Run:
+    """Run once, and again after a failure up to `settings.retries` times, waiting backoff, 2×backoff, …"""
+    run = run_once(engine, connector, settings, clock=clock, accept_drop=accept_drop)
+    for retry in range(settings.retries):
+        if run.status != RunStatus.FAILED:
+            break
+        wait = settings.retry_backoff * 2**retry
+        log.info("sync %s: retrying in %.0f s", connector.name, wait)
+        sleep(wait)
+        run = run_once(engine, connector, settings, clock=clock, accept_drop=accept_drop)
+    return run
+
+
+def run_once(
+    engine: Engine, connector: Connector, settings: SyncSettings, *, clock: Clock = _utc_now, accept_drop: bool = False
+) -> Run:
+    """One run of `connector`, recorded; never raises for a source's or the database's failure."""
+    started = clock()
+    try:
+        context = _context(engine, connector.name, started, settings)
+        fetched = connector.fetch(context)
+        if fetched.unchanged:
+            run = _record(engine, Run(connector.name, started, clock(), RunStatus.UNCHANGED, cursor=fetched.cursor))
+        else:
+            rules = Rules(connector.name, context.today, settings.max_drop_share, settings.lookback_days, accept_drop)
+            run = _apply(engine, connector, fetched, rules, started, clock)
+    except SyncStopped:
+        raise
+    except (AdapterError, SourceUnavailable, OSError) as exc:
+        run = _failed(engine, connector.name, started, clock(), str(exc))
+    except Exception as exc:  # a bug or a database outage: recorded and logged with its traceback
+        log.exception("sync %s: unexpected failure", connector.name)
+        run = _failed(engine, connector.name, started, clock(), f"unexpected {type(exc).__name__}: {exc}")
+    _log(run)
+    return run
+
+
+def _context(engine: Engine, source: str, now: datetime, settings: SyncSettings) -> FetchContext:
+    with engine.connect() as conn:
+        zone_name = store.load_settings(conn).timezone
+        cursor = sync_store.last_cursor(conn, source)
+    try:
+        zone: tzinfo = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return FetchContext(now.astimezone(zone).date(), zone, cursor, settings.lookback_days)
+
+
+def _apply(
+    engine: Engine, connector: Connector, fetched: Fetched, rules: Rules, started: datetime, clock: Clock
+) -> Run:
+    """Plan and apply in one transaction; the run and its audit event are written in it too."""
+    with engine.begin() as conn:
+        now = clock()
+        if connector.kind == Kind.DEPARTURES:
+            plan = _plan_departures(conn, fetched, rules)
+        else:
+            plan = _plan_clients(conn, fetched, rules)
+        if not plan.refused:
+            apply = sync_store.apply_departures if connector.kind == Kind.DEPARTURES else sync_store.apply_clients
+            apply(conn, plan, rules.source, now)
+        run = _run_of(plan, fetched, rules.source, started, clock())
+        run_id = sync_store.record_run(conn, run)
+        sync_store.prune_runs(conn, now - KEEP_RUNS)
+        if plan.refused or plan.add or plan.update or plan.remove:
+            _audit(conn, run, run_id, now)
+    return run
+
+
+def _plan_departures(conn: Connection, fetched: Fetched, rules: Rules) -> Plan:
+    records = [r for r in fetched.records if isinstance(r, Leaver)]
+    keys = [key for r in records for key in _keys([r.email, *r.aliases])]
+    owned = sync_store.owned_departures(conn, rules.source)
+    return plan_departures(records, owned, sync_store.departure_claims(conn, rules.source, keys), rules)
+
+
+def _plan_clients(conn: Connection, fetched: Fetched, rules: Rules) -> Plan:
+    records = [r for r in fetched.records if isinstance(r, Account)]
+    names = [r.name.strip() for r in records]
+    domains = [d for r in records for d in _domains(r.domains)]
+    keys = [key for r in records for key in _keys(c.email for c in r.contacts)]
+    claims = sync_store.client_claims(conn, rules.source, names, domains, keys)
+    return plan_clients(records, sync_store.owned_accounts(conn, rules.source), claims, rules)
+
+
+def _keys(emails) -> list[str]:
+    found = []
+    for email in filter(None, emails):
+        try:
+            found.append(normalise_address(email).key)
+        except InvalidAddress:
+            continue
+    return found
+
+
+def _domains(values) -> list[str]:
+    found = []
+    for value in values:
+        try:
+            found.append(normalise_domain(value))
+        except ValueError:
+            continue
+    return found
+
+
+def _run_of(plan: Plan, fetched: Fetched, source: str, started: datetime, finished: datetime) -> Run:
+    errors = [str(p) for p in (*fetched.problems, *plan.skipped, *plan.problems)]
+    if plan.refused:
+        errors.insert(0, plan.refused)
+    return Run(
+        source=source,
+        started_at=started,
+        finished_at=finished,
+        status=RunStatus.REFUSED if plan.refused else RunStatus.SUCCESS,
+        added=len(plan.add),
+        updated=len(plan.update),
+        removed=len(plan.remove),
+        skipped=plan.skipped_count,
+        errors=_capped(errors),
+        conflicts=tuple(c.as_dict() for c in plan.conflicts[:MAX_RECORDED_CONFLICTS]),
+        cursor=None if plan.refused else fetched.cursor,
+    )
+
+
+def _capped(errors: list[str]) -> tuple[str, ...]:
+    if len(errors) <= MAX_RECORDED_ERRORS:
+        return tuple(errors)
+    return (*errors[:MAX_RECORDED_ERRORS], f"… and {len(errors) - MAX_RECORDED_ERRORS} more problems")
+
+
+def _record(engine: Engine, run: Run) -> Run:
+    with engine.begin() as conn:
+        sync_store.record_run(conn, run)
+    return run
+
+
+def _failed(engine: Engine, source: str, started: datetime, finished: datetime, error: str) -> Run:
+    run = Run(source, started, finished, RunStatus.FAILED, errors=(error,))
+    try:
+        return _record(engine, run)
+    except Exception:  # the database itself is down: the log is all there is
+        log.exception("sync %s: the failed run could not be recorded", source)
+        return run
+
+
+def _audit(conn: Connection, run: Run, run_id: int, now: datetime) -> None:
+    details = {"run_id": run_id, "status": run.status.value, **run.counts, "conflicts": len(run.conflicts)}
+    if run.status == RunStatus.REFUSED:
+        details["reason"] = run.errors[0]
+    store.record_audit(conn, at=now, kind=f"sync.{run.source}", actor="sync", details=details)
+
+
+def _log(run: Run) -> None:
+    counts = ", ".join(f"{value} {name}" for name, value in run.counts.items())
+    if run.status == RunStatus.REFUSED:
+        log.error("sync %s REFUSED, an admin must look: %s", run.source, run.errors[0])
+    elif run.status == RunStatus.FAILED:
+        log.error("sync %s failed: %s", run.source, run.errors[0])
+    else:
+        log.info("sync %s: %s; %s; %d conflicts", run.source, run.status.value, counts, len(run.conflicts))
