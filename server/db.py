@@ -67,7 +67,13 @@ def check_engine() -> Engine:
 
 
 def dispose(app: Flask) -> None:
-    """Close every pooled connection of `app` (tests, and a worker shutting down)."""
+    """Close every pooled connection of `app` (tests, and a worker shutting down).
+
+    The housekeeping thread, if running, is stopped first: it would open new ones.
+    """
+    keeper = app.extensions.get("leaverguard.housekeeper")
+    if keeper is not None:
+        keeper.stop()
     for name in ("leaverguard.engine", "leaverguard.check_engine"):
         app.extensions[name].dispose()
 

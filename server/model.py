@@ -86,6 +86,7 @@ class ApprovalStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    CONSUMED = "consumed"  # approved, and the approved message has been sent once
 
 
 class Field(StrEnum):

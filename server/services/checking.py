@@ -8,13 +8,15 @@ Must not import Flask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection, Engine
 
-from .. import policy, store
+from .. import policy, signoff_store, store
+from ..approvals import effective_status
 from ..directory import pick_client_match
 from ..messages import Rendered, render
 from ..model import (
@@ -22,7 +24,9 @@ from ..model import (
     Address,
     Approval,
     ApprovalStatus,
+    ClientMatch,
     Decision,
+    Departure,
     OutgoingMessage,
     PolicySettings,
     domain_and_parents,
@@ -56,6 +60,8 @@ class CheckResult:
     fingerprint: str | None
     rendered: Rendered
     approval: Approval | None
+    sender: Departure | None = None  # the caller's departure record, if any
+    clients: Mapping[str, ClientMatch] = field(default_factory=dict)  # by recipient address key; leavers only
 
 
 class SettingsCache:
@@ -100,9 +106,16 @@ def check_message(
         decision = policy.evaluate(
             message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
         )
+        if request.mode == CheckMode.SEND and decision.approval_id is not None:
+            decision, approvals = _consume(conn, request, decision, approvals, now)
+            if decision.approval_id is None:  # another send used the approval a moment ago
+                decision = policy.evaluate(
+                    message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
+                )
         if request.mode == CheckMode.SEND:
             _audit_check(conn, request, decision, digest, now)
-    return CheckResult(decision, digest, render(decision, request.locale), _current_approval(approvals, now))
+    rendered = render(decision, request.locale)
+    return CheckResult(decision, digest, rendered, _current_approval(approvals, now), sender, clients)
 
 
 def _client_matches(conn: Connection, message: OutgoingMessage) -> dict:
@@ -115,15 +128,30 @@ def _client_matches(conn: Connection, message: OutgoingMessage) -> dict:
     return {key: match for key, match in matches.items() if match is not None}
 
 
+def _consume(
+    conn: Connection, request: CheckRequest, decision: Decision, approvals: list[Approval], now: datetime
+) -> tuple[Decision, list[Approval]]:
+    """Use up the approval that lets this send through: an approval lets exactly one send go.
+
+    The conditional UPDATE makes two simultaneous sends of the same approved
+    message safe: one consumes it, the other gets a decision without it.
+    """
+    approval_id = decision.approval_id
+    used = [replace(a, status=ApprovalStatus.CONSUMED) if a.id == approval_id else a for a in approvals]
+    if signoff_store.consume(conn, approval_id, now):
+        store.record_audit(
+            conn, at=now, kind="approval.consumed", actor=request.sender.email, details={}, approval_id=approval_id
+        )
+        return decision, used
+    return replace(decision, approval_id=None), used
+
+
 def _current_approval(approvals: list[Approval], now: datetime) -> Approval | None:
     """The newest request for this message, shown as expired once past its expiry."""
     if not approvals:
         return None
     newest = max(approvals, key=lambda a: a.id)
-    live = newest.status in (ApprovalStatus.PENDING, ApprovalStatus.APPROVED)
-    if live and newest.expires_at is not None and newest.expires_at <= now:
-        return Approval(newest.id, newest.fingerprint, ApprovalStatus.EXPIRED, newest.expires_at)
-    return newest
+    return replace(newest, status=effective_status(newest.status, newest.expires_at, now))
 
 
 def _audit_check(

@@ -1,4 +1,4 @@
-"""Parse and validate the JSON body of `POST /api/v1/check` into a services.CheckRequest.
+"""Parse and validate the JSON bodies of `POST /api/v1/check` and `POST /api/v1/approvals`.
 
 Every problem is collected (field, problem, value) so the 400 answer names all
 of them at once; nothing is silently dropped.
@@ -16,7 +16,9 @@ from ..services import CheckMode, CheckRequest
 from .errors import ApiError
 
 _KNOWN_KEYS = {"mode", "from", "to", "cc", "bcc", "subject", "body", "attachments", "client"}
+_APPROVAL_KEYS = (_KNOWN_KEYS - {"mode"}) | {"justification", "attestation"}
 MAX_SUBJECT_CHARS = 2000
+MAX_JUSTIFICATION_CHARS = 2000
 
 
 class _Problems:
@@ -41,10 +43,41 @@ class _Problems:
 
 def parse_check(data: Any, sender: Address, limits: Mapping[str, int], accept_language: str | None) -> CheckRequest:
     """A CheckRequest from decoded JSON, or ApiError(400) listing every problem."""
+    return _parse(data, _KNOWN_KEYS, _Problems(), sender, limits, accept_language)
+
+
+def parse_approval(
+    data: Any, sender: Address, limits: Mapping[str, int], accept_language: str | None
+) -> tuple[CheckRequest, str, bool]:
+    """(message, justification, attestation) from the JSON of `POST /api/v1/approvals`, or ApiError(400).
+
+    The message fields are the check's, without `mode`; the problems of all
+    fields are reported together.
+    """
     problems = _Problems()
+    justification, attestation = "", False
+    if isinstance(data, dict):
+        justification = _text(data.get("justification", ""), "justification", problems, MAX_JUSTIFICATION_CHARS)
+        if not justification.strip() and isinstance(data.get("justification", ""), str):
+            problems.add("justification", "required: say why this message should go")
+        attestation = data.get("attestation")
+        if not isinstance(attestation, bool):
+            problems.add("attestation", "required: true or false", attestation)
+    request = _parse(data, _APPROVAL_KEYS, problems, sender, limits, accept_language)
+    return request, justification.strip(), attestation
+
+
+def _parse(
+    data: Any,
+    known_keys: set[str],
+    problems: _Problems,
+    sender: Address,
+    limits: Mapping[str, int],
+    accept_language: str | None,
+) -> CheckRequest:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
-    for key in sorted(set(data) - _KNOWN_KEYS):
+    for key in sorted(set(data) - known_keys):
         problems.add(key, "unknown field")
     if "to" not in data:
         problems.add("to", "required (a list of addresses, may be empty)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -63,7 +63,11 @@ def _wants_json() -> bool:
 
 def _http_error(exc: HTTPException):
     if not _wants_json():
-        return exc
+        if exc.code is None or exc.code < 400:  # redirects and the like pass through untouched
+            return exc
+        page = render_template("error.html", code=exc.code, name=exc.name, description=exc.description, lang="en")
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # keeps Allow on a 405
+        return page, exc.code, headers
     code = _HTTP_CODES.get(exc.code or 500, "error")
     message = exc.description if exc.code != 404 else f"no such endpoint: {request.method} {request.path}"
     response = error_response(ApiError(exc.code or 500, code, message))

@@ -201,7 +201,7 @@ def test_the_fingerprint_ignores_recipient_order_and_whitespace_but_not_the_text
     assert first.get_json()["fingerprint"] != third.get_json()["fingerprint"]
 
 
-def test_an_approved_sign_off_for_the_same_message_lets_it_through(client, northwind, engine, now):
+def test_an_approved_sign_off_lets_the_same_message_through_once(client, northwind, engine, now):
     message = {"to": [KIM], "subject": "Farewell", "body": "Bob takes over from me."}
     fingerprint = check(client, ALICE, mode="preview", **message).get_json()["fingerprint"]
     with engine.begin() as conn:
@@ -219,10 +219,12 @@ def test_an_approved_sign_off_for_the_same_message_lets_it_through(client, north
         ).inserted_primary_key[0]
 
     body = check(client, ALICE, **message).get_json()
+    again = check(client, ALICE, **message).get_json()
 
     assert body["verdict"] == "allow"
-    assert body["approval"] == {"status": "approved", "id": approval_id}
+    assert body["approval"] == {"status": "consumed", "id": approval_id}  # the send used it up
     assert body["findings"][-1]["code"] == "approved"
+    assert again["verdict"] == "require_approval"  # an approval lets exactly one send through
 
 
 # --- the audit log -------------------------------------------------------------
@@ -660,10 +662,14 @@ def production_client(database_url, northwind, tmp_path):
     app = create_app(
         {
             "ENV": "production",
+            "TESTING": True,  # no housekeeping thread: it would hold a database connection past dispose
             "SECRET_KEY": "x" * 40,
             "BASE_URL": "https://lg.example",
             "DATABASE_URL": database_url,
             "TOKEN_VERIFIERS": [FakeBearerVerifier()],
+            "MAIL_TRANSPORT": "smtp",
+            "SMTP_HOST": "smtp.lg.example",
+            "MAIL_FROM": "leaverguard@lg.example",
         }
     )
     app.instance_path = str(tmp_path)
