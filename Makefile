@@ -19,13 +19,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# npm packages the tests use (package-lock.json): Microsoft's manifest schema (@microsoft/app-manifest).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+run: $(VENV)/.runtime node_modules/.package-lock.json
 	LEAVERGUARD_ENV=development $(FLASK) db upgrade
 	LEAVERGUARD_ENV=development $(FLASK) demo seed
 	LEAVERGUARD_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.dev lint
+test: $(VENV)/.dev lint node_modules/.package-lock.json
 	scripts/ensure-chromium.sh
+	node --test tests/addin/*.test.js  # the Outlook add-in's script (no npm package needed)
 	scripts/with-postgres.sh $(BIN)/pytest
 
 lint: $(VENV)/.dev
@@ -43,4 +48,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.check_bench --reset --database-url "$$TEST_DATABASE_URL"'
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules

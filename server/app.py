@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
 
-from . import auth, cli, config, db, logs, services
-from .web import addin_api, errors, meta
+from . import auth, cli, config, db, housekeeping, logs, services
+from .adapters.mail import MailConfigError, make_transport
+from .services.signoff import SignoffSettings
+from .web import addin_api, addin_files, approvals, cors, dev_outbox, errors, meta, signin, try_pages, well_known
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,10 +28,39 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     app.register_blueprint(meta.bp)
     app.register_blueprint(addin_api.bp)
+    app.register_blueprint(well_known.bp)
+    app.register_blueprint(addin_files.bp)
+    app.register_blueprint(try_pages.bp)  # 404 outside development
+    cors.init_app(app)
+    signin.init_app(app)
+    app.register_blueprint(approvals.bp)
+    if app.config["ENV"] == "development":
+        app.register_blueprint(dev_outbox.bp)
+    _housekeeping(app)
     problems = config.production_problems(app.config, auth.verifiers_of(app).real_schemes)
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     return app
+
+
+def _housekeeping(app: Flask) -> None:
+    """The mail transport, and the thread that delivers mail, reminds HR and expires requests."""
+    try:
+        transport = make_transport(app.config)
+    except MailConfigError as exc:
+        raise RuntimeError(f"refusing to start: {exc}") from None
+
+    def work() -> housekeeping.Round:
+        settings = SignoffSettings.from_config(app.config)
+        engine, now = app.extensions["leaverguard.engine"], datetime.now(UTC)
+        return housekeeping.run_once(engine, transport, settings=settings, mail_from=app.config["MAIL_FROM"], now=now)
+
+    interval = 0 if app.config.get("TESTING") else app.config["HOUSEKEEPING_INTERVAL"]
+    keeper = housekeeping.Housekeeper(work, interval)
+    app.extensions.update({"leaverguard.mail_transport": transport, "leaverguard.housekeeper": keeper})
+    app.extensions["leaverguard.housekeeping_round"] = work
+    # Started by the first request, so CLI commands and tools that only build the app start no thread.
+    app.before_request(keeper.start)
 
 
 def _derive(app: Flask) -> None:
@@ -40,5 +72,7 @@ def _derive(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 3 * app.config["MAX_BODY_BYTES"] + 256 * 1024
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or "development-only-not-secret"
     development = app.config["ENV"] == "development"
+    # Links in mail need an absolute address; in development the default `make run` one.
+    app.config["BASE_URL"] = (app.config["BASE_URL"] or ("http://127.0.0.1:5000" if development else "")).rstrip("/")
     app.config["LOG_FORMAT"] = app.config["LOG_FORMAT"] or ("text" if development else "json")
     app.json.sort_keys = False

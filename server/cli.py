@@ -1,4 +1,4 @@
-"""Command-line entry points (`flask --app server …`): demo seeding; imports and exports.
+"""Command-line entry points (`flask --app server …`): demo seeding; imports and exports; sign-off housekeeping.
 
 Commands parse arguments, call a service, and print what happened; the logic
 lives elsewhere (demo.py, imports.py). A user's mistake ends with a message
@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine
 
 from . import db, demo, imports
+from .auth.entra import EntraSettings
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
+from .manifests import outlook, package
+from .sync.cli import sync_cli
 
 
 @click.group("demo", help="The demo organisation.")
@@ -138,7 +141,83 @@ clients_cli = _csv_group(
 )
 
 
+# --- HR sign-off housekeeping --------------------------------------------------
+
+approvals_cli = AppGroup("approvals", help="HR sign-off requests.")
+
+
+@approvals_cli.command(
+    "tick",
+    help="One round of the timed work: remind HR of undecided requests, expire old ones, deliver queued mail. "
+    "Each web process also does this every LEAVERGUARD_HOUSEKEEPING_INTERVAL seconds; run this from cron "
+    "when that is 0.",
+)
+def tick_command() -> None:
+    _migrated_engine()
+    done = current_app.extensions["leaverguard.housekeeping_round"]()
+    delivery = done.delivery
+    click.echo(
+        f"reminded {done.reminded}, expired {done.expired}; mail sent {delivery.sent}, "
+        f"to retry {delivery.retrying}, failed {delivery.failed}"
+    )
+
+
+# --- add-in manifests ----------------------------------------------------------
+
+manifest_cli = AppGroup("manifest", help="Generate the mail add-ins' manifests for admins to deploy.")
+
+
+@manifest_cli.command(
+    "outlook",
+    help="Write the Outlook add-in's manifests into OUT: manifest.xml (add-in only manifest) and manifest.json "
+    "with its icons and language files, packed as leaverguard-outlook.zip (unified manifest). The Entra ID "
+    "application comes from LEAVERGUARD_ENTRA_*, the Smart Alerts send mode from LEAVERGUARD_ADDIN_FAIL_MODE.",
+)
+@click.option("--base-url", help="The https:// origin serving the add-in (default: LEAVERGUARD_BASE_URL).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+def outlook_manifest_command(base_url: str | None, out: Path) -> None:
+    addin = _outlook_addin(base_url)
+    try:
+        written = package.write(package.outlook_files(addin), out)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the manifests to {out}: {exc.strerror or exc}") from None
+    click.echo("\n".join(f"wrote {path}" for path in written))
+    click.echo(f"add-in id {addin.id}; Smart Alerts send mode {addin.send_mode_xml} (fail mode {addin.fail_mode})")
+
+
+def _outlook_addin(base_url: str | None) -> outlook.OutlookAddin:
+    """The add-in served from `base_url` (exit 2 naming the problem), warning when the server calls another origin."""
+    config = current_app.config
+    if not (base_url or config["BASE_URL"]):
+        raise click.BadParameter("give --base-url https://… or set LEAVERGUARD_BASE_URL", param_hint="--base-url")
+    try:
+        outlook.origin(base_url or config["BASE_URL"])
+    except outlook.BadBaseUrl as exc:
+        source = "--base-url" if base_url else "LEAVERGUARD_BASE_URL (give --base-url)"
+        raise click.BadParameter(str(exc), param_hint=source) from None
+    addin = outlook.describe(base_url or config["BASE_URL"], fail_mode=config["ADDIN_FAIL_MODE"], web_app=_web_app())
+    if config["BASE_URL"] and config["BASE_URL"].rstrip("/").lower() != addin.origin:
+        click.echo(f"warning: LEAVERGUARD_BASE_URL is {config['BASE_URL']}: the add-in's script calls that", err=True)
+    return addin
+
+
+def _web_app() -> outlook.WebApp | None:
+    """The API's Entra ID registration for the manifests' SSO section; a warning when there is none."""
+    settings = EntraSettings.from_config(current_app.config)
+    if settings is None:
+        click.echo(
+            "warning: LEAVERGUARD_ENTRA_CLIENT_ID and LEAVERGUARD_ENTRA_TENANTS are not set, so the manifests have"
+            " no webApplicationInfo and the add-in cannot get Entra ID tokens (usable only with a development server)",
+            err=True,
+        )
+        return None
+    return outlook.WebApp(settings.client_id, settings.resource)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(approvals_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(departures_cli)
     app.cli.add_command(clients_cli)
+    app.cli.add_command(manifest_cli)
+    app.cli.add_command(sync_cli)

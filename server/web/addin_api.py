@@ -1,4 +1,4 @@
-"""The API the mail add-ins call: `POST /api/v1/check` and the OpenAPI document.
+"""The API the mail add-ins call: the check, HR sign-off requests, and the OpenAPI document.
 
 Auth: a verified Authorization header on every call (auth.Verifiers); no
 cookies, so no CSRF; CORS is answered for the add-in origins later.
@@ -17,8 +17,10 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from .. import db, services
+from ..approvals import Refusal
 from ..auth import AuthError, Identity, verifiers
-from .check_payload import parse_check
+from ..services import signoff
+from .check_payload import parse_approval, parse_check
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,48 @@ def serialise_check(result: services.CheckResult) -> dict:
     if decision.monitor_only:
         body["would_be"] = decision.would_be.value
     return body
+
+
+@bp.post("/approvals")
+def request_approval():
+    """Ask HR to sign off the caller's current message: 201 created, 200 when one is already live."""
+    identity = authenticated()
+    check_request, justification, attestation = parse_approval(
+        json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
+    )
+    now = datetime.now(UTC)
+    try:
+        approval, created = signoff.request_signoff(
+            db.engine(),
+            check_request,
+            justification=justification,
+            attestation=attestation,
+            settings=signoff.SignoffSettings.from_config(current_app.config),
+            now=now,
+            settings_cache=current_app.extensions["leaverguard.settings_cache"],
+        )
+    except signoff.SignoffRefused as exc:
+        raise ApiError(*_REFUSALS[exc.refusal]) from None
+    if created:
+        current_app.extensions["leaverguard.housekeeper"].kick()  # send HR the mail now
+    return jsonify(approval=signoff.view(approval, now)), 201 if created else 200
+
+
+_REFUSALS = {
+    Refusal.NOT_NEEDED: (409, Refusal.NOT_NEEDED.value, "this message needs no HR sign-off: it may be sent as it is"),
+    Refusal.BLOCKED: (409, Refusal.BLOCKED.value, "this message is blocked outright; HR sign-off cannot release it"),
+    Refusal.NO_APPROVERS: (503, Refusal.NO_APPROVERS.value, "no HR approver is configured for this message"),
+}
+
+
+@bp.get("/approvals/<int:approval_id>")
+def approval_status(approval_id: int):
+    """A sign-off request's state, to its own sender only (404 for anyone else, as if it did not exist)."""
+    identity = authenticated()
+    approval = signoff.sender_request(db.engine(), approval_id, identity.address.key)
+    if approval is None:
+        raise ApiError(404, "not_found", f"you have no sign-off request {approval_id}")
+    return jsonify(approval=signoff.view(approval, datetime.now(UTC)))
 
 
 @bp.get("/openapi.json")

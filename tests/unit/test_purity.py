@@ -19,12 +19,18 @@ PURE_MODULES = [
     "server.signals",
     "server.policy",
     "server.messages",
+    "server.approvals",
+    "server.approval_texts",
+    "server.addin_texts",
     # A package: its __init__ re-exports from the modules below, which the scan follows.
     "server.csv_formats",
     "server.csv_formats.reading",
     "server.csv_formats.cells",
     "server.csv_formats.departures",
     "server.csv_formats.clients",
+    # The sync merge rules and their values (issue 7).
+    "server.sync.records",
+    "server.sync.merge",
 ]
 
 #: Top-level packages that no pure module may import, directly or through another server module.

@@ -1,11 +1,10 @@
-"""Inbound identity: who is calling, from a verified `Authorization` header.
+"""Who is calling: the Identity value, the verifier interface and the registry that picks one by scheme.
 
-One interface (`TokenVerifier`: a scheme and `verify(credentials) -> Identity`)
-and a registry that picks the verifier by scheme. This module ships the
-development scheme `Authorization: Dev <email>`, which exists only when
-LEAVERGUARD_ENV=development; Entra ID and Google verifiers plug in beside it.
+`TokenVerifier` is one Authorization scheme (`verify(credentials) -> Identity`);
+`Verifiers` holds the accepted ones. The development scheme `Authorization: Dev <email>`
+lives here too; it is registered only when LEAVERGUARD_ENV=development.
 
-Only this module, db and web/* know Flask.
+Must not import Flask or the network: verifiers that fetch keys live beside this module.
 """
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from flask import Flask, current_app
-
-from .model import Address, InvalidAddress, normalise_address
+from ..model import Address, InvalidAddress, normalise_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +71,3 @@ class Verifiers:
         if not credentials.strip():
             raise AuthError(f"the {scheme} scheme needs credentials after it")
         return verifier.verify(credentials.strip())
-
-
-def init_app(app: Flask) -> None:
-    """Register the verifiers: the development scheme in development, plus any in TOKEN_VERIFIERS.
-
-    TOKEN_VERIFIERS (a list of TokenVerifier objects, set from create_app's
-    test_config) is where the Entra ID and Google verifiers plug in.
-    """
-    verifiers: list[TokenVerifier] = list(app.config.get("TOKEN_VERIFIERS", []))
-    if app.config["ENV"] == "development":
-        verifiers.append(DevVerifier())
-    app.extensions["leaverguard.verifiers"] = Verifiers(verifiers)
-
-
-def verifiers_of(app: Flask) -> Verifiers:
-    return app.extensions["leaverguard.verifiers"]
-
-
-def verifiers() -> Verifiers:
-    return verifiers_of(current_app)

@@ -1,0 +1,313 @@
+// The handlers of addin/outlook/commands.js against a fake Office and a fake fetch: what is sent, how each
+// answer ends, that every path calls event.completed exactly once, tokens, and banners.
+"use strict";
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+
+const LG = require("../../addin/outlook/commands.js");
+const { fakeOffice, fakeFetch, installGlobals, fakeEvent } = require("./fake_office.js");
+
+const DRAFT = {
+  to: [{ emailAddress: "kim@contoso.example" }],
+  cc: [],
+  bcc: [{ emailAddress: "alice.private@gmail.com" }],
+  subject: "Handover",
+  body: "Hello Kim",
+  attachments: [{ name: "handover.pdf", size: 10 }],
+};
+const CONFIG = { apiBase: "https://lg.example", failMode: "open", devAuth: true, timeoutMs: 500 };
+
+function check(verdict, extra) {
+  return Object.assign(
+    { verdict, banner: verdict === "allow" ? "" : "LeaverGuard: banner", dialog: verdict === "allow" ? "" : "Held:\nreason" },
+    extra || {},
+  );
+}
+
+/** Run `body` with Office, LEAVERGUARD_CONFIG, fetch (and more) installed as globals. */
+async function withOutlook(setup, body) {
+  const office = fakeOffice(setup.draft || DRAFT, setup.office);
+  const network = fakeFetch(setup.answers || [{ status: 200, body: check("allow") }]);
+  const remove = installGlobals(
+    Object.assign(
+      { Office: office.Office, LEAVERGUARD_CONFIG: Object.assign({}, CONFIG, setup.config), fetch: network.fetchImpl },
+      setup.globals || {},
+    ),
+  );
+  try {
+    await body({ office, network });
+  } finally {
+    remove();
+  }
+}
+
+async function send(setup) {
+  let outcome;
+  await withOutlook(setup, async ({ office, network }) => {
+    const { event, done } = fakeEvent();
+    LG.onMessageSendHandler(event);
+    const options = await done;
+    await new Promise((resolve) => setTimeout(resolve, 10)); // a second completed() would land by now
+    outcome = { options, event, office, network };
+  });
+  return outcome;
+}
+
+// --- OnMessageSend -----------------------------------------------------------------------------------------
+
+test("the send check posts the whole draft to the check API with the development credentials", async () => {
+  const { network } = await send({ office: { displayLanguage: "ru-RU", user: "carol@northwind.example" } });
+  const [request] = network.requests;
+  assert.equal(request.url, "https://lg.example/api/v1/check");
+  assert.equal(request.init.method, "POST");
+  assert.equal(request.init.headers.Authorization, "Dev carol@northwind.example");
+  assert.equal(request.init.headers["Content-Type"], "application/json");
+  assert.deepEqual(request.body, {
+    mode: "send",
+    to: ["kim@contoso.example"],
+    cc: [],
+    bcc: ["alice.private@gmail.com"],
+    subject: "Handover",
+    body: "Hello Kim",
+    attachments: [{ name: "handover.pdf", size: 10 }],
+    client: { app: "outlook", platform: "PC", locale: "ru-RU" },
+  });
+});
+
+test("the body is read as plain text", async () => {
+  const { office } = await send({});
+  assert.ok(office.calls.includes("body.getAsync(text)"));
+});
+
+const VERDICTS = [
+  ["allow", (o) => assert.deepEqual(o, { allowEvent: true })],
+  ["warn", (o) => assert.equal(o.sendModeOverride, "promptUser")],
+  ["require_approval", (o) => assert.equal(o.commandId, "LeaverGuardTaskPane")],
+  ["block", (o) => assert.equal(o.allowEvent, false) || assert.equal(o.sendModeOverride, undefined)],
+];
+for (const [verdict, expect] of VERDICTS) {
+  test(`a ${verdict} answer completes the send event once, accordingly`, async () => {
+    const { options, event } = await send({ answers: [{ status: 200, body: check(verdict) }] });
+    expect(options);
+    assert.equal(event.completedCalls, 1);
+  });
+}
+
+test("the sign-off button is labelled in the user's display language", async () => {
+  const { options } = await send({
+    answers: [{ status: 200, body: check("require_approval") }],
+    office: { displayLanguage: "es-MX" },
+  });
+  assert.equal(options.cancelLabel, LG.FALLBACK_TEXTS.es.signOff);
+});
+
+const FAILURES = [
+  ["the network refuses the connection", { answers: [new TypeError("Failed to fetch")] }],
+  ["the server does not answer in time", { answers: ["never"] }],
+  ["the server answers 503", { answers: [{ status: 503, body: { error: { code: "unavailable", message: "db" } } }] }],
+  ["the server refuses the token (401)", { answers: [{ status: 401, body: { error: { code: "unauthorized" } } }] }],
+  ["the server answers something that is not JSON", { answers: [{ status: 200 }] }],
+  ["the server answers a verdict this script does not know", { answers: [{ status: 200, body: { verdict: "x" } }] }],
+  ["Outlook cannot read the body", { office: { failing: ["body"] } }],
+  ["no Entra ID application is configured in production", { config: { devAuth: false, entra: {} } }],
+];
+for (const [what, setup] of FAILURES) {
+  for (const failMode of ["open", "closed"]) {
+    test(`when ${what}, fail-${failMode} applies and the event still completes once`, async () => {
+      const { options, event } = await send(Object.assign({}, setup, { config: Object.assign({ failMode }, setup.config) }));
+      assert.deepEqual(options, LG.unavailableOptions(failMode, LG.fallbackTexts("en")));
+      assert.equal(event.completedCalls, 1);
+    });
+  }
+}
+
+test("when Office itself is missing the handler still completes the event with the fail mode", async () => {
+  const remove = installGlobals({ Office: undefined, LEAVERGUARD_CONFIG: { failMode: "closed" } });
+  try {
+    const { event, done } = fakeEvent();
+    LG.onMessageSendHandler(event);
+    assert.deepEqual(await done, LG.unavailableOptions("closed", LG.fallbackTexts("en")));
+  } finally {
+    remove();
+  }
+});
+
+test("the whole send check gives up within the timeout", async () => {
+  const started = Date.now();
+  const { options } = await send({ answers: ["never"], config: { timeoutMs: 500 } });
+  assert.ok(Date.now() - started < 1500);
+  assert.equal(options.sendModeOverride, "promptUser");
+});
+
+// --- tokens ------------------------------------------------------------------------------------------------
+
+const ENTRA = {
+  clientId: "11111111-2222-3333-4444-555555555555",
+  scope: "api://lg.example/11111111-2222-3333-4444-555555555555/access_as_user",
+  authority: "https://login.microsoftonline.com/organizations",
+};
+
+function fakeMsal(behaviour) {
+  const seen = { created: 0, requests: [] };
+  const msal = {
+    createNestablePublicClientApplication(config) {
+      seen.created += 1;
+      seen.config = config;
+      if (behaviour === "throws") throw new TypeError("Cannot read properties of undefined (reading 'href')");
+      return Promise.resolve({
+        acquireTokenSilent(request) {
+          seen.requests.push(["silent", request]);
+          return behaviour === "silent-fails" ? Promise.reject(new Error("interaction_required")) : Promise.resolve({ accessToken: "naa-token" });
+        },
+        acquireTokenPopup(request) {
+          seen.requests.push(["popup", request]);
+          return Promise.resolve({ accessToken: "popup-token" });
+        },
+      });
+    },
+  };
+  return { msal, seen };
+}
+
+function fakeOfficeRuntime() {
+  const seen = [];
+  return {
+    seen,
+    OfficeRuntime: {
+      auth: {
+        getAccessToken(options) {
+          seen.push(options);
+          return Promise.resolve("sso-token");
+        },
+      },
+    },
+  };
+}
+
+test("in production the token comes from nested app authentication for the API's scope", async () => {
+  const { msal, seen } = fakeMsal("works");
+  const runtime = fakeOfficeRuntime();
+  await withOutlook({ globals: { msal, OfficeRuntime: runtime.OfficeRuntime } }, async () => {
+    assert.equal(await LG.authorization({ entra: ENTRA }, false), "Bearer naa-token");
+  });
+  assert.deepEqual(seen.config.auth, { clientId: ENTRA.clientId, authority: ENTRA.authority });
+  assert.deepEqual(seen.requests, [["silent", { scopes: [ENTRA.scope] }]]);
+  assert.deepEqual(runtime.seen, []);
+});
+
+test("without MSAL (the JavaScript-only runtime) the token comes from Office SSO, without prompts", async () => {
+  const runtime = fakeOfficeRuntime();
+  await withOutlook({ globals: { OfficeRuntime: runtime.OfficeRuntime } }, async () => {
+    assert.equal(await LG.authorization({ entra: ENTRA }, false), "Bearer sso-token");
+  });
+  assert.deepEqual(runtime.seen, [{ allowSignInPrompt: false, allowConsentPrompt: false }]);
+});
+
+for (const behaviour of ["throws", "silent-fails"]) {
+  test(`when NAA ${behaviour} in an event, Office SSO is the fallback`, async () => {
+    const { msal } = fakeMsal(behaviour);
+    const runtime = fakeOfficeRuntime();
+    await withOutlook({ globals: { msal, OfficeRuntime: runtime.OfficeRuntime } }, async () => {
+      assert.equal(await LG.authorization({ entra: ENTRA }, false), "Bearer sso-token");
+    });
+  });
+}
+
+test("in the task pane a failed silent NAA request may ask the user (popup)", async () => {
+  const { msal, seen } = fakeMsal("silent-fails");
+  await withOutlook({ globals: { msal, OfficeRuntime: fakeOfficeRuntime().OfficeRuntime } }, async () => {
+    assert.equal(await LG.authorization({ entra: ENTRA }, true), "Bearer popup-token");
+  });
+  assert.deepEqual(seen.requests.map((r) => r[0]), ["silent", "popup"]);
+});
+
+test("development credentials name the signed-in mailbox", async () => {
+  await withOutlook({ office: { user: "dmitri@northwind.example" } }, async () => {
+    assert.equal(await LG.authorization({ devAuth: true }, false), "Dev dmitri@northwind.example");
+  });
+});
+
+// --- banners -----------------------------------------------------------------------------------------------
+
+async function changeRecipients(office) {
+  const { event, done } = fakeEvent();
+  LG.onMessageRecipientsChangedHandler(event);
+  await done;
+  return event;
+}
+
+test("a recipients change previews the recipients only and shows the server's banner", async () => {
+  await withOutlook({ answers: [{ status: 200, body: check("require_approval") }] }, async ({ office, network }) => {
+    const event = await changeRecipients(office);
+    assert.equal(event.completedCalls, 1);
+    const [request] = network.requests;
+    assert.equal(request.body.mode, "preview");
+    assert.deepEqual([request.body.subject, request.body.body, request.body.attachments], ["", "", []]);
+    assert.ok(!office.calls.some((call) => call.startsWith("body.")), "the body is not read for a banner");
+    assert.deepEqual(office.banners.get("leaverguard"), {
+      type: "informationalMessage",
+      message: "LeaverGuard: banner",
+      icon: "Icon.16",
+      persistent: true,
+    });
+  });
+});
+
+test("the banner is replaced, then removed when the recipients need nothing", async () => {
+  const answers = [
+    { status: 200, body: check("warn", { banner: "first" }) },
+    { status: 200, body: check("block", { banner: "second" }) },
+    { status: 200, body: check("allow") },
+  ];
+  await withOutlook({ answers }, async ({ office }) => {
+    await changeRecipients(office);
+    assert.equal(office.banners.get("leaverguard").message, "first");
+    await changeRecipients(office);
+    assert.equal(office.banners.size, 1);
+    assert.equal(office.banners.get("leaverguard").message, "second");
+    await changeRecipients(office);
+    assert.equal(office.banners.size, 0);
+  });
+});
+
+test("compose start previews too, and removing a banner that is not there is fine", async () => {
+  await withOutlook({}, async ({ office }) => {
+    const { event, done } = fakeEvent();
+    LG.onNewMessageComposeHandler(event);
+    await done;
+    assert.equal(event.completedCalls, 1);
+    assert.equal(office.banners.size, 0);
+  });
+});
+
+test("when the server cannot be asked the banner stays as it was and the event completes", async () => {
+  const answers = [{ status: 200, body: check("warn", { banner: "kept" }) }, new TypeError("Failed to fetch")];
+  await withOutlook({ answers }, async ({ office }) => {
+    await changeRecipients(office);
+    const event = await changeRecipients(office);
+    assert.equal(event.completedCalls, 1);
+    assert.equal(office.banners.get("leaverguard").message, "kept");
+  });
+});
+
+test("an older preview that answers last does not overwrite a newer one's banner", async () => {
+  let releaseFirst;
+  const slow = new Promise((resolve) => (releaseFirst = resolve));
+  let calls = 0;
+  const fetchImpl = () => {
+    calls += 1;
+    if (calls === 1) return slow.then(() => ({ status: 200, json: () => Promise.resolve(check("warn", { banner: "old" })) }));
+    return Promise.resolve({ status: 200, json: () => Promise.resolve(check("block", { banner: "new" })) });
+  };
+  await withOutlook({ globals: { fetch: fetchImpl } }, async ({ office }) => {
+    const first = fakeEvent();
+    LG.onMessageRecipientsChangedHandler(first.event);
+    const second = fakeEvent();
+    LG.onMessageRecipientsChangedHandler(second.event);
+    await second.done;
+    releaseFirst();
+    await first.done;
+    assert.equal(office.banners.get("leaverguard").message, "new");
+  });
+});
