@@ -16,7 +16,7 @@ import pytest
 import requests
 import responses
 
-from server import create_app, db, demo
+from server import config, create_app, db, demo
 from server.auth.entra import EntraSettings, EntraVerifier
 from server.auth.entra_keys import MIN_REFETCH_SECONDS, KeysUnavailable
 from server.auth.identity import AuthError
@@ -256,9 +256,7 @@ def test_a_bad_entra_setting_stops_the_start_with_a_message_naming_it(database_u
     assert message in str(stopped.value.code)
 
 
-def test_settings_from_the_environment_are_parsed_once_and_accepted_as_they_are(monkeypatch):
-    from server import config
-
+def test_settings_from_the_environment_are_parsed_once_and_accepted_as_they_are():
     loaded = config.load(
         {
             "LEAVERGUARD_ENTRA_CLIENT_ID": CLIENT_ID.upper(),
