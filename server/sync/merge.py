@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Generic, TypeVar
 
 from ..model import Address, Departure, DepartureStatus, InvalidAddress, normalise_address, normalise_domain
 from .records import Account, Claims, Conflict, Leaver, Plan, PlannedAccount, Problem, Rules
 
 MAX_NAME_LENGTH = 200
+T = TypeVar("T")
 
 
 def refusal(rules: Rules, listed: int, owned: int, removed: int) -> str | None:
@@ -68,18 +70,47 @@ def plan_departures(
     return merge.plan()
 
 
-class _DepartureMerge:
-    def __init__(self, owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules):
+class _Merge(Generic[T]):
+    """What both merges collect while reading an answer, and how they turn it into a Plan."""
+
+    def __init__(self, owned: Mapping, others, rules: Rules):
         self.owned, self.others, self.rules = owned, others, rules
-        self.oldest = rules.today - timedelta(days=rules.lookback_days)
-        self.listed: set[str] = set()  # primary keys the answer lists (kept from removal)
-        self.claimed: dict[str, str] = {}  # address key -> primary key of the record in this answer using it
-        self.add: list[Departure] = []
-        self.update: list[Departure] = []
+        self.listed: set[str] = set()  # keys the answer lists (kept from removal)
+        self.add: list[T] = []
+        self.update: list[T] = []
         self.unchanged = 0
         self.skipped: list[Problem] = []
         self.conflicts: list[Conflict] = []
         self.problems: list[Problem] = []
+
+    def _sort(self, stored: T | None, new: T, same: bool) -> None:
+        """File `new` as an addition, an update, or unchanged against the `stored` version."""
+        if stored is None:
+            self.add.append(new)
+        elif same:
+            self.unchanged += 1
+        else:
+            self.update.append(new)
+
+    def _finish(self, remove: tuple) -> Plan[T]:
+        refused = refusal(self.rules, len(self.listed), len(self.owned), len(remove))
+        return Plan(
+            add=() if refused else tuple(self.add),
+            update=() if refused else tuple(self.update),
+            remove=() if refused else remove,
+            unchanged=self.unchanged,
+            skipped=tuple(self.skipped),
+            conflicts=tuple(self.conflicts),
+            problems=tuple(self.problems),
+            refused=refused,
+        )
+
+
+class _DepartureMerge(_Merge[Departure]):
+    def __init__(self, owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules):
+        super().__init__(owned, others, rules)
+        self.oldest = rules.today - timedelta(days=rules.lookback_days)
+        self.claimed: dict[str, str] = {}  # address key -> primary key of the record in this answer using it
 
     def take(self, record: Leaver) -> None:
         address = _address(record.email)
@@ -156,26 +187,10 @@ class _DepartureMerge:
 
     def _plan(self, departure: Departure) -> None:
         stored = self.owned.get(normalise_address(departure.email).key)
-        if stored is None:
-            self.add.append(departure)
-        elif _same_departure(stored, departure):
-            self.unchanged += 1
-        else:
-            self.update.append(departure)
+        self._sort(stored, departure, stored is not None and _same_departure(stored, departure))
 
     def plan(self) -> Plan[Departure]:
-        remove = tuple(sorted(key for key in self.owned if key not in self.listed))
-        refused = refusal(self.rules, len(self.listed), len(self.owned), len(remove))
-        return Plan(
-            add=() if refused else tuple(self.add),
-            update=() if refused else tuple(self.update),
-            remove=() if refused else remove,
-            unchanged=self.unchanged,
-            skipped=tuple(self.skipped),
-            conflicts=tuple(self.conflicts),
-            problems=tuple(self.problems),
-            refused=refused,
-        )
+        return self._finish(tuple(sorted(key for key in self.owned if key not in self.listed)))
 
 
 def _date_problems(record: Leaver) -> list[str]:
@@ -213,19 +228,12 @@ def plan_clients(
     return merge.plan()
 
 
-class _ClientMerge:
+class _ClientMerge(_Merge[PlannedAccount]):
     def __init__(self, owned: Mapping[str, PlannedAccount], others: Claims, rules: Rules):
-        self.owned, self.others, self.rules = owned, others, rules
-        self.listed: set[str] = set()
+        super().__init__(owned, others, rules)
         self.names: set[str] = set()
         self.domains: set[str] = set()
         self.contacts: set[str] = set()
-        self.add: list[PlannedAccount] = []
-        self.update: list[PlannedAccount] = []
-        self.unchanged = 0
-        self.skipped: list[Problem] = []
-        self.conflicts: list[Conflict] = []
-        self.problems: list[Problem] = []
 
     def take(self, record: Account) -> None:
         if not record.ref:
@@ -301,26 +309,10 @@ class _ClientMerge:
 
     def _plan(self, account: PlannedAccount) -> None:
         stored = self.owned.get(account.ref)
-        if stored is None:
-            self.add.append(account)
-        elif stored.same_as(account):
-            self.unchanged += 1
-        else:
-            self.update.append(account)
+        self._sort(stored, account, stored is not None and stored.same_as(account))
 
     def plan(self) -> Plan[PlannedAccount]:
-        remove = tuple(sorted(self.owned[ref].id for ref in self.owned if ref not in self.listed))
-        refused = refusal(self.rules, len(self.listed), len(self.owned), len(remove))
-        return Plan(
-            add=() if refused else tuple(self.add),
-            update=() if refused else tuple(self.update),
-            remove=() if refused else remove,
-            unchanged=self.unchanged,
-            skipped=tuple(self.skipped),
-            conflicts=tuple(self.conflicts),
-            problems=tuple(self.problems),
-            refused=refused,
-        )
+        return self._finish(tuple(sorted(self.owned[ref].id for ref in self.owned if ref not in self.listed)))
 
 
 def _name_problems(name: str) -> list[str]:
