@@ -9,14 +9,13 @@ from datetime import timedelta
 
 import pytest
 import responses
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from googleapiclient.http import HttpMockSequence
 
 from server import store
 from server.sync import connectors
 from server.sync.records import RunStatus
 from server.sync.service import SyncSettings, run_once
+from tests import google_keys
 
 from ..builders import NOW, TODAY
 from .fakes import CLIENT_ID, GRAPH, SECRET, TENANT, TOKEN_URL, mock_entra_authority
@@ -153,20 +152,9 @@ def test_entra_is_not_built_without_its_settings():
 
 @pytest.fixture(scope="module")
 def key_file(tmp_path_factory):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    info = {
-        "type": "service_account",
-        "project_id": "leaverguard-test",
-        "private_key_id": "k1",
-        "private_key": pem.decode(),
-        "client_email": "sync@leaverguard-test.iam.gserviceaccount.com",
-        "client_id": "1234567890",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
-    path = tmp_path_factory.mktemp("google") / "key.json"
-    path.write_text(json.dumps(info))
-    return str(path)
+    return google_keys.service_account_file(
+        tmp_path_factory.mktemp("google"), "sync@leaverguard-test.iam.gserviceaccount.com"
+    )
 
 
 def token(value="g-token"):

@@ -19,8 +19,6 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from googleapiclient.http import HttpMockSequence
 
 from server.adapters.mail import Mail, MailConfigError, MailError, OutboxTransport, build_message, make_transport
@@ -28,6 +26,7 @@ from server.adapters.mail_gmail import GMAIL_SEND, GmailTransport
 from server.adapters.mail_graph import GraphTransport
 from server.adapters.mail_smtp import SmtpSettings, SmtpTransport, ehlo_name, smtp_error
 from server.config import Secret
+from tests import google_keys
 from tests.builders import closed_port
 from tests.smtp_server import make_certificate, running_smtp_server
 
@@ -483,21 +482,9 @@ SENT_OK = ({"status": "200"}, json.dumps({"id": "18c0", "threadId": "18c0", "lab
 
 @pytest.fixture(scope="session")
 def service_account_file(tmp_path_factory):
-    """A service account key made here (the private key signs the delegation assertion for real)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    info = {
-        "type": "service_account",
-        "project_id": "leaverguard-test",
-        "private_key_id": "k1",
-        "private_key": pem.decode(),
-        "client_email": "mailer@leaverguard-test.iam.gserviceaccount.com",
-        "client_id": "1234567890",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
-    path = tmp_path_factory.mktemp("google") / "service-account.json"
-    path.write_text(json.dumps(info))
-    return str(path)
+    return google_keys.service_account_file(
+        tmp_path_factory.mktemp("google"), "mailer@leaverguard-test.iam.gserviceaccount.com"
+    )
 
 
 def gmail(service_account_file, *answers) -> tuple[GmailTransport, HttpMockSequence]:
