@@ -16,9 +16,6 @@ from enum import StrEnum
 
 from .model import ApprovalStatus, Decision, Verdict
 
-#: Statuses that no later event changes.
-FINAL = frozenset({ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED, ApprovalStatus.CONSUMED})
-
 
 class Refusal(StrEnum):
     """Why a message cannot be put to HR (the API's error codes)."""

@@ -153,11 +153,9 @@ def finish_mail(conn: Connection, mail_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(_M).where(_M.c.id == mail_id).values(values))
 
 
-def mails(conn: Connection, limit: int = 100, approval_id: int | None = None) -> list[dict[str, Any]]:
+def mails(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
     """The newest mails, newest first (the development outbox and the admins' view of failures)."""
     query = select(_M).order_by(_M.c.id.desc()).limit(limit)
-    if approval_id is not None:
-        query = query.where(_M.c.approval_id == approval_id)
     return [_plain(row, _MAIL_DATES) for row in conn.execute(query)]
 
 

@@ -130,3 +130,13 @@ def test_a_request_without_credentials_is_a_401(client, northwind):
     response = client.post("/api/v1/approvals", json=MESSAGE)
 
     assert response.status_code == 401
+
+
+def test_the_tick_command_delivers_the_queued_mail_and_says_what_it_did(runner, client, northwind):
+    ask(client)
+
+    result = runner.invoke(args=["approvals", "tick"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "reminded 0, expired 0; mail sent 2, to retry 0, failed 0"
+    assert {m["status"] for m in queued(northwind)} == {"sent"}
