@@ -3,3 +3,6 @@
 LEAVERGUARD_ENV=development
 # The demo's HR approver, so a sign-off request from `make run` reaches /dev/outbox.
 LEAVERGUARD_HR_APPROVERS=hr@northwind.example
+# The demo's admin console users (sign in at /signin as one of them; roles: admin, hr, viewer).
+LEAVERGUARD_ADMIN_USERS=admin@northwind.example
+LEAVERGUARD_VIEWER_USERS=viewer@northwind.example

@@ -10,7 +10,20 @@ from flask import Flask
 from . import auth, cli, config, db, housekeeping, logs, services
 from .adapters.mail import MailConfigError, make_transport
 from .services.signoff import SignoffSettings
-from .web import addin_api, addin_files, approvals, cors, dev_outbox, errors, meta, signin, try_pages, well_known
+from .web import (
+    access,
+    addin_api,
+    addin_files,
+    admin,
+    approvals,
+    cors,
+    dev_outbox,
+    errors,
+    meta,
+    signin,
+    try_pages,
+    well_known,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,7 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(try_pages.bp)  # 404 outside development
     cors.init_app(app)
     signin.init_app(app)
+    access.init_app(app)
     app.register_blueprint(approvals.bp)
+    admin.init_app(app)
     if app.config["ENV"] == "development":
         app.register_blueprint(dev_outbox.bp)
     _housekeeping(app)

@@ -367,6 +367,17 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "per client account approvers, `Account name=a@x,b@x; Other=c@x`; a request touching a routed account"
         " goes to its approvers instead of HR_APPROVERS",
     ),
+    "ADMIN_USERS": (
+        (),
+        _addresses,
+        "comma-separated addresses with the `admin` role on the admin console (everything)",
+    ),
+    "HR_USERS": (
+        (),
+        _addresses,
+        "comma-separated addresses with the `hr` role (departures, sign-offs, audit); HR_APPROVERS have it too",
+    ),
+    "VIEWER_USERS": ((), _addresses, "comma-separated addresses with the `viewer` role (read-only)"),
     "HR_LOCALE": ("en", _locale, "language of the e-mails to HR: `en`, `es` or `ru`"),
     "APPROVAL_EXPIRY_HOURS": (
         72,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -121,6 +122,10 @@ policy_settings = Table(
     Column("timezone", String(64), nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Added in 0004 (admin console): the texts users see, as overrides of the built-in ones
+    # ({"en": {"key": "text"}, ...}), and the add-in's fail mode (NULL: LEAVERGUARD_ADDIN_FAIL_MODE).
+    Column("texts", JSON, nullable=False, default=dict),
+    Column("fail_mode", String(10)),
 )
 
 approval_requests = Table(
@@ -225,4 +230,18 @@ sync_runs = Table(
     Column("conflicts", JSON, nullable=False),
     Column("cursor", String(200)),
     Index("ix_sync_runs_source_id", "source", "id"),
+)
+
+# A CSV file uploaded on the admin console, kept between its preview and the admin's
+# confirmation (every worker and replica must find it: a file on one machine's disk would not do).
+# The id is random, so one admin cannot guess another's upload; old rows are deleted by housekeeping.
+pending_uploads = Table(
+    "pending_uploads",
+    metadata,
+    Column("id", String(43), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,101 @@
+"""Who may do what on the pages: roles, the permissions each grants, and the decorator views use.
+
+Roles come from configuration (ADMIN_USERS, HR_USERS + HR_APPROVERS, VIEWER_USERS), read
+on every request so a change to those lists applies at once, plus any roles a sign-in
+provider vouched for at sign-in (Entra ID group or app-role claims), kept in the session.
+A signed-in user without the permission a page needs gets a clear 403 page; nobody
+signed in is sent to /signin first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, redirect, request, session, url_for
+
+from .signin import current_user
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    HR = "hr"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ = "read"  # every admin-console page, read-only
+    EDIT_DEPARTURES = "edit_departures"
+    DECIDE_SIGNOFFS = "decide_signoffs"
+    READ_AUDIT = "read_audit"  # audit detail, audit CSV and the per-leaver evidence export
+    EDIT_CLIENTS = "edit_clients"
+    EDIT_POLICY = "edit_policy"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.HR: frozenset(
+        {Permission.READ, Permission.EDIT_DEPARTURES, Permission.DECIDE_SIGNOFFS, Permission.READ_AUDIT}
+    ),
+    Role.VIEWER: frozenset({Permission.READ}),
+}
+
+SESSION_CLAIM_ROLES = "claim_roles"  # roles a sign-in provider vouched for, set at sign-in
+
+
+def roles_for(address: str, config: Mapping[str, Any], claim_roles: Iterable[str] = ()) -> frozenset[Role]:
+    """The roles of a signed-in address: from the configured lists and the provider's claims."""
+    key = address.lower()
+    listed = {
+        Role.ADMIN: config.get("ADMIN_USERS", ()),
+        Role.HR: (*config.get("HR_USERS", ()), *config.get("HR_APPROVERS", ())),
+        Role.VIEWER: config.get("VIEWER_USERS", ()),
+    }
+    roles = {role for role, people in listed.items() if key in {p.lower() for p in people}}
+    return frozenset(roles | {Role(r) for r in claim_roles if r in Role.__members__.values()})
+
+
+def current_roles() -> frozenset[Role]:
+    user = current_user()
+    if user is None:
+        return frozenset()
+    return roles_for(user, current_app.config, session.get(SESSION_CLAIM_ROLES, ()))
+
+
+def can(permission: Permission) -> bool:
+    """Whether the signed-in user holds `permission` (templates use it to hide what they cannot do)."""
+    return any(permission in GRANTS[role] for role in current_roles())
+
+
+def requires(permission: Permission) -> Callable:
+    """View decorator: sign-in first (redirect), then `permission` or a 403 page that says which role is needed."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if current_user() is None:
+                return redirect(url_for("signin.signin", next=request.full_path.rstrip("?")))
+            if not can(permission):
+                abort(403, description=_refusal(permission))
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def _refusal(permission: Permission) -> str:
+    """The 403 sentence: no role at all, or which roles would do."""
+    if not current_roles():
+        return (
+            f"{current_user()} has no role on the LeaverGuard admin console. An administrator can add this address"
+            " to LEAVERGUARD_ADMIN_USERS, LEAVERGUARD_HR_USERS or LEAVERGUARD_VIEWER_USERS."
+        )
+    needed = " or ".join(sorted(r.value for r, granted in GRANTS.items() if permission in granted))
+    return f"{current_user()} may not do this: it needs the role {needed}."
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(can=can, Permission=Permission, current_roles=current_roles)
