@@ -64,9 +64,9 @@ def _wait_until_up(base: str, server: subprocess.Popen, errors: Path) -> None:
         if server.poll() is not None:
             pytest.fail(f"gunicorn exited: {errors.read_text(errors='replace')[-2000:]}")
         try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still starting
             time.sleep(0.1)
     pytest.fail("gunicorn did not answer /healthz within 30 s")
 
