@@ -66,7 +66,7 @@ class GraphClient:
             app.remove_tokens_for_client()
         try:
             result = app.acquire_token_for_client(scopes=[f"{self.endpoint}/{DEFAULT_SCOPE}"])
-        except requests.RequestException as exc:
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:  # the latter: a 5xx answer
             raise GraphError(f"the token endpoint of {self.authority} failed ({type(exc).__name__})") from None
         if "access_token" not in result:
             raise GraphError(f"no token for client {self.client_id}: {_token_problem(result)}", status=401)
@@ -83,8 +83,8 @@ class GraphClient:
                     http_client=self.session,
                     timeout=self.policy.timeout,
                 )
-            except (ValueError, requests.RequestException) as exc:
-                problem = type(exc).__name__ if isinstance(exc, requests.RequestException) else str(exc)[:200]
+            except (ValueError, requests.RequestException, msal.exceptions.MsalServiceError) as exc:
+                problem = str(exc)[:200] if isinstance(exc, ValueError) else type(exc).__name__
                 raise GraphError(f"cannot use the authority {self.authority}: {problem}") from None
         return self._app
 

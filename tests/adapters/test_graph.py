@@ -119,6 +119,15 @@ def test_an_unreachable_identity_platform_is_a_graph_error():
 
 
 @responses.activate
+def test_a_token_endpoint_that_answers_500_is_a_graph_error_not_a_crash():
+    mock_entra_authority(responses, "unused")
+    responses.replace(responses.POST, TOKEN_URL, status=500, body="Service unavailable")
+
+    with pytest.raises(GraphError, match=r"the token endpoint of .* failed"):
+        make_client().token()
+
+
+@responses.activate
 def test_post_returns_an_empty_dict_for_an_empty_answer():
     mock_entra_authority(responses)
     responses.post(f"{GRAPH}/v1.0/users/a@example.com/sendMail", status=202)
