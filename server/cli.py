@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from . import db, demo, imports
 from .auth.entra import EntraSettings
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
-from .manifests import outlook, package
+from .manifests import gmail, outlook, package
 from .sync.cli import sync_cli
 
 
@@ -212,6 +212,43 @@ def _web_app() -> outlook.WebApp | None:
         )
         return None
     return outlook.WebApp(settings.client_id, settings.resource)
+
+
+@manifest_cli.command(
+    "gmail",
+    help="Write the Gmail add-on's deployment resource into OUT as gmail-deployment.json, for "
+    "`gcloud workspace-add-ons deployments create`. Google calls BASE_URL/gmail/…; the server checks its tokens "
+    "against LEAVERGUARD_GMAIL_SERVICE_ACCOUNT and LEAVERGUARD_GMAIL_OAUTH_CLIENT_ID.",
+)
+@click.option("--base-url", help="The https:// origin Google calls (default: LEAVERGUARD_BASE_URL).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+def gmail_manifest_command(base_url: str | None, out: Path) -> None:
+    site = _gmail_origin(base_url)
+    try:
+        written = package.write(package.gmail_files(site), out)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the deployment to {out}: {exc.strerror or exc}") from None
+    click.echo("\n".join(f"wrote {path}" for path in written))
+    click.echo("Google calls: " + ", ".join(gmail.endpoint_urls(site)))
+    config = current_app.config
+    if not (config.get("GMAIL_SERVICE_ACCOUNT") and config.get("GMAIL_OAUTH_CLIENT_ID")):
+        click.echo(
+            "warning: set LEAVERGUARD_GMAIL_SERVICE_ACCOUNT and LEAVERGUARD_GMAIL_OAUTH_CLIENT_ID (`gcloud"
+            " workspace-add-ons get-authorization` shows both) or the server answers the add-on with 503",
+            err=True,
+        )
+
+
+def _gmail_origin(base_url: str | None) -> str:
+    """The origin Google is to call (exit 2 naming the problem)."""
+    given = base_url or current_app.config["BASE_URL"]
+    if not given:
+        raise click.BadParameter("give --base-url https://… or set LEAVERGUARD_BASE_URL", param_hint="--base-url")
+    try:
+        return gmail.origin(given)
+    except gmail.BadBaseUrl as exc:
+        hint = "--base-url" if base_url else "LEAVERGUARD_BASE_URL (give --base-url)"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 def init_app(app: Flask) -> None:

@@ -22,6 +22,7 @@ from google.oauth2 import service_account
 from . import AdapterError
 
 DIRECTORY_READONLY = "https://www.googleapis.com/auth/admin.directory.user.readonly"
+GROUP_MEMBERS = "https://www.googleapis.com/auth/admin.directory.group.member"  # read and change a group's members
 
 
 class GoogleAuthError(AdapterError):

@@ -4,7 +4,9 @@ One interface (`TokenVerifier`: a scheme and `verify(credentials) -> Identity`) 
 registry that picks the verifier by scheme (identity.py). Schemes: `Dev <email>`, only
 when LEAVERGUARD_ENV=development; `Bearer <Entra ID access token>` when
 LEAVERGUARD_ENTRA_CLIENT_ID and LEAVERGUARD_ENTRA_TENANTS are set (entra.py, with its
-key cache in entra_keys.py); Google's verifier plugs in beside them.
+key cache in entra_keys.py). The Gmail add-on's requests are proven differently (two
+Google ID tokens, google.py): its verifier is kept apart, as `gmail_verifier()`, when
+LEAVERGUARD_GMAIL_SERVICE_ACCOUNT and LEAVERGUARD_GMAIL_OAUTH_CLIENT_ID are set.
 
 Only this package, db and web/* know Flask (here: init_app and the lookups below).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from .entra import EntraSettings, EntraVerifier
+from .google import GmailSettings, GmailVerifier
 from .identity import AuthError, DevVerifier, Identity, TokenVerifier, Verifiers
 
 __all__ = [
@@ -22,7 +25,9 @@ __all__ = [
     "Identity",
     "TokenVerifier",
     "Verifiers",
+    "gmail_verifier",
     "init_app",
+    "real_verifiers",
     "verifiers",
     "verifiers_of",
 ]
@@ -43,6 +48,8 @@ def init_app(app: Flask) -> None:
     if app.config["ENV"] == "development":
         verifiers.append(DevVerifier())
     app.extensions["leaverguard.verifiers"] = Verifiers(verifiers)
+    gmail_settings = GmailSettings.from_config(app.config)
+    app.extensions["leaverguard.gmail_verifier"] = GmailVerifier(gmail_settings) if gmail_settings else None
 
 
 def verifiers_of(app: Flask) -> Verifiers:
@@ -51,3 +58,14 @@ def verifiers_of(app: Flask) -> Verifiers:
 
 def verifiers() -> Verifiers:
     return verifiers_of(current_app)
+
+
+def gmail_verifier() -> GmailVerifier | None:
+    """The Gmail add-on's verifier, or None when the add-on is not configured."""
+    return current_app.extensions["leaverguard.gmail_verifier"]
+
+
+def real_verifiers(app: Flask) -> list[str]:
+    """The ways a caller can really be proven here (not the development scheme), for the production start check."""
+    gmail = ["gmail"] if app.extensions["leaverguard.gmail_verifier"] is not None else []
+    return verifiers_of(app).real_schemes + gmail

@@ -1,4 +1,4 @@
-"""Writing the Outlook add-in's manifests to a folder: every file complete, or none replaced.
+"""Writing the add-ins' manifests to a folder: every file complete, or none replaced.
 
 `outlook_files(addin)` renders everything in memory first; `write(files, folder)` then
 puts each in place through a temporary file and a rename, so an interrupted run never
@@ -7,7 +7,7 @@ leaves a half-written manifest for an admin to upload.
 Files: manifest.xml (add-in only manifest), manifest.json with color.png, outline.png,
 es.json and ru.json (the unified manifest and the files it names), and
 leaverguard-outlook.zip, the app package of the unified manifest as the Microsoft 365
-admin center takes it.
+admin center takes it. For Gmail: gmail-deployment.json, the add-on's deployment resource.
 
 Must not import Flask.
 """
@@ -20,10 +20,11 @@ import os
 import zipfile
 from pathlib import Path
 
-from . import icons, outlook_json, outlook_xml
+from . import gmail, icons, outlook_json, outlook_xml
 from .outlook import OutlookAddin
 
 XML_MANIFEST, JSON_MANIFEST, APP_PACKAGE = "manifest.xml", "manifest.json", "leaverguard-outlook.zip"
+GMAIL_DEPLOYMENT = "gmail-deployment.json"
 
 
 def outlook_files(addin: OutlookAddin) -> dict[str, bytes]:
@@ -34,6 +35,11 @@ def outlook_files(addin: OutlookAddin) -> dict[str, bytes]:
         outlook_json.OUTLINE_ICON: icons.outline_icon(),
     } | {name: _json(doc) for name, doc in outlook_json.localizations(addin).items()}
     return {XML_MANIFEST: outlook_xml.render(addin).encode("utf-8")} | unified | {APP_PACKAGE: _zip(unified)}
+
+
+def gmail_files(base_url: str) -> dict[str, bytes]:
+    """What the `manifest gmail` command writes (gmail.BadBaseUrl when the base URL cannot host the add-on)."""
+    return {GMAIL_DEPLOYMENT: _json(gmail.deployment(base_url))}
 
 
 def write(files: dict[str, bytes], folder: Path) -> list[Path]:

@@ -21,6 +21,7 @@ class Kind(StrEnum):
 
     DEPARTURES = "departures"
     CLIENTS = "clients"
+    MEMBERSHIP = "membership"  # writes the register out to the source (google-group), reads nothing in
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
 """One sync run: fetch -> plan -> apply in one transaction -> record the run -> audit.
 
+A membership connector (google-group) runs the other way: read the register, then
+make its outside group match (`_push`), recorded and audited alike.
+
 The fetch happens before any transaction is open, so a slow or throttled
 source holds no lock and never delays the send-time check; the plan is read,
 computed and written in one short transaction. Every run is recorded, whether
@@ -102,12 +105,11 @@ def run_once(
     started = clock()
     try:
         context = _context(engine, connector.name, started, settings)
-        fetched = connector.fetch(context)
-        if fetched.unchanged:
-            run = _record(engine, Run(connector.name, started, clock(), RunStatus.UNCHANGED, cursor=fetched.cursor))
-        else:
+        if connector.kind == Kind.MEMBERSHIP:
             rules = Rules(connector.name, context.today, settings.max_drop_share, settings.lookback_days, accept_drop)
-            run = _apply(engine, connector, fetched, rules, started, clock)
+            run = _push(engine, connector, rules, started, clock)
+        else:
+            run = _fetch_and_apply(engine, connector, context, settings, started, clock, accept_drop)
     except SyncStopped:
         raise
     except (AdapterError, SourceUnavailable, OSError) as exc:
@@ -116,6 +118,42 @@ def run_once(
         log.exception("sync %s: unexpected failure", connector.name)
         run = _failed(engine, connector.name, started, clock(), f"unexpected {type(exc).__name__}: {exc}")
     _log(run)
+    return run
+
+
+def _fetch_and_apply(
+    engine: Engine,
+    connector: Connector,
+    context: FetchContext,
+    settings: SyncSettings,
+    started: datetime,
+    clock: Clock,
+    accept_drop: bool,
+) -> Run:
+    fetched = connector.fetch(context)
+    if fetched.unchanged:
+        return _record(engine, Run(connector.name, started, clock(), RunStatus.UNCHANGED, cursor=fetched.cursor))
+    rules = Rules(connector.name, context.today, settings.max_drop_share, settings.lookback_days, accept_drop)
+    return _apply(engine, connector, fetched, rules, started, clock)
+
+
+def _push(engine: Engine, connector, rules: Rules, started: datetime, clock: Clock) -> Run:
+    """A membership sync: read the register, then make the outside group match it (google-group).
+
+    The register is read before anything is written outside, so a database that
+    cannot be read changes nothing there. Recorded, and audited when it changed something.
+    """
+    with engine.connect() as conn:
+        departures = store.list_departures(conn)
+    pushed = connector.push(departures, rules)
+    errors = _capped([*filter(None, [pushed.refused]), *(str(problem) for problem in pushed.problems)])
+    status = RunStatus.REFUSED if pushed.refused else RunStatus.FAILED if pushed.failed else RunStatus.SUCCESS
+    counts = {"added": pushed.added, "removed": pushed.removed, "skipped": pushed.skipped}
+    run = Run(connector.name, started, clock(), status, errors=errors, **counts)
+    with engine.begin() as conn:
+        run_id = sync_store.record_run(conn, run)
+        if run.added or run.removed or run.status == RunStatus.REFUSED:
+            _audit(conn, run, run_id, run.finished_at)
     return run
 
 

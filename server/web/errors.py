@@ -1,6 +1,6 @@
 """JSON errors for the API: one exception type and the handlers that turn everything into it.
 
-Under /api/ every error, including 404, 405, 413 and anything unexpected, is
+Under /api/ and /gmail/ every error, including 404, 405, 413 and anything unexpected, is
 `{"error": {"code", "message", "details"}}`; a client's mistake is never a 500.
 """
 
@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+    return request.path.startswith(("/api/", "/gmail/")) or request.path in ("/healthz", "/readyz")
 
 
 def _http_error(exc: HTTPException):

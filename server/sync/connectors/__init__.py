@@ -16,8 +16,8 @@ from typing import Any
 import requests
 
 from ...adapters.bamboohr import BambooHRClient
-from ...adapters.google_auth import DIRECTORY_READONLY, authorized_http, delegated_credentials
-from ...adapters.google_directory import DirectoryClient
+from ...adapters.google_auth import DIRECTORY_READONLY, GROUP_MEMBERS, authorized_http, delegated_credentials
+from ...adapters.google_directory import DirectoryClient, GroupMembers
 from ...adapters.graph import GraphClient
 from ...adapters.http import RetryPolicy
 from ...adapters.hubspot import HubSpotClient
@@ -27,6 +27,7 @@ from ...config import PREFIX, SYNC_CONNECTORS
 from ..service import Connector, SourceUnavailable
 from .crm import HubSpotConnector, SalesforceConnector
 from .directories import EntraConnector, GoogleDirectoryConnector, SchemaFields
+from .groups import GoogleGroupConnector
 from .hr import BambooHRConnector, HrCsvConnector, PersonioConnector
 
 #: The settings each connector cannot do without.
@@ -38,6 +39,7 @@ REQUIRED = {
     "personio": ("PERSONIO_CLIENT_ID", "PERSONIO_CLIENT_SECRET"),
     "hubspot": ("HUBSPOT_TOKEN",),
     "salesforce": ("SALESFORCE_URL", "SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET"),
+    "google-group": ("GOOGLE_SERVICE_ACCOUNT_FILE", "GOOGLE_ADMIN_SUBJECT", "GOOGLE_LEAVERS_GROUP"),
 }
 
 
@@ -96,6 +98,17 @@ def _google(config, http, google_http) -> Connector:
     return GoogleDirectoryConnector(client, fields)
 
 
+def _google_group(config, http, google_http) -> Connector:
+    def client() -> GroupMembers:
+        credentials = delegated_credentials(
+            config["GOOGLE_SERVICE_ACCOUNT_FILE"], config["GOOGLE_ADMIN_SUBJECT"], [GROUP_MEMBERS]
+        )
+        transport = authorized_http(credentials, timeout=http["policy"].timeout, http=google_http)
+        return GroupMembers(transport, config["GOOGLE_LEAVERS_GROUP"], policy=http["policy"], sleep=http["sleep"])
+
+    return GoogleGroupConnector(client)
+
+
 def _hr_csv(config, http, _google) -> Connector:
     return HrCsvConnector(config.get("SYNC_HR_CSV_FOLDER", ""), _secret(config, "SYNC_HR_CSV_URL"), **http)
 
@@ -128,4 +141,5 @@ _BUILDERS = {
     "personio": _personio,
     "hubspot": _hubspot,
     "salesforce": _salesforce,
+    "google-group": _google_group,
 }
