@@ -43,6 +43,11 @@ class LineError:
     value: str
     problem: str
 
+    @property
+    def shown_value(self) -> str:
+        """The value fit to show (undecodable bytes as U+FFFD, long values cut), for reports and pages."""
+        return _shown(self.value)
+
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", {self.column}" if self.column else "")
         if self.value:
