@@ -1,13 +1,16 @@
 """What the user reads: findings, the banner (≤150 chars) and the dialog (≤500 chars), in en, es and ru.
 
-`render(decision, locale)` turns a Decision into text; `negotiate_locale` picks
-the language. Texts are keyed by the stable finding codes.
+`render(decision, locale, texts)` turns a Decision into text; `negotiate_locale` picks
+the language. Texts are keyed by the stable finding codes. Admins may replace the
+banner, the dialog's heading and the consequence sentences per language
+(OVERRIDABLE; stored with the policy settings); anything not replaced is built in.
 
 Pure: stdlib and `model` only; must not import Flask, SQLAlchemy or the network.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import Decision, Finding, Verdict
@@ -15,6 +18,10 @@ from .model import Decision, Finding, Verdict
 SUPPORTED_LOCALES = ("en", "es", "ru")
 BANNER_LIMIT = 150
 DIALOG_LIMIT = 500
+CONSEQUENCE_LIMIT = 200  # one sentence inside every ladder finding's message
+
+#: Overrides of the built-in texts: {"es": {"banner.warn": "…"}}.
+Texts = Mapping[str, Mapping[str, str]]
 
 _PHASES = {
     "en": {"notice": "on notice", "garden_leave": "on garden leave", "departed": "past your last working day"},
@@ -180,8 +187,8 @@ def _by_preference(header: str) -> list[str]:
     return [tag for _, tag in sorted(weighted, key=lambda pair: pair[0])]
 
 
-def finding_message(finding: Finding, locale: str) -> str:
-    """The human sentence for one finding."""
+def finding_message(finding: Finding, locale: str, texts: Texts | None = None) -> str:
+    """The human sentence for one finding (`texts`: an admin's overrides of the built-in words)."""
     lang = locale if locale in SUPPORTED_LOCALES else "en"
     recipients = ", ".join(finding.recipients)
     params = dict(finding.params)
@@ -193,20 +200,55 @@ def finding_message(finding: Finding, locale: str) -> str:
     return _LADDER_SENTENCE[lang].format(
         subject=subject,
         phase=_PHASES[lang].get(phase, phase),
-        consequence=_CONSEQUENCE[lang].get(finding.verdict.value, ""),
+        consequence=_consequence(lang, finding.verdict, texts),
     )
 
 
-def render(decision: Decision, locale: str) -> Rendered:
+def _consequence(lang: str, verdict: Verdict, texts: Texts | None) -> str:
+    """What a ladder finding's verdict means for the sender; nothing for allow."""
+    return "" if verdict == Verdict.ALLOW else _text(lang, f"consequence.{verdict.value}", texts)
+
+
+def render(decision: Decision, locale: str, texts: Texts | None = None) -> Rendered:
     """Everything the user reads about `decision`, within the Outlook length limits."""
     lang = locale if locale in SUPPORTED_LOCALES else "en"
-    messages = tuple(finding_message(f, lang) for f in decision.findings)
+    messages = tuple(finding_message(f, lang, texts) for f in decision.findings)
     shown = decision.verdict  # in monitor-only mode allow: the sender must not notice
     if shown == Verdict.ALLOW:
         return Rendered(messages, "", "")
-    banner = _BANNER[lang][shown.value].format(n=_banner_count(decision, shown))
-    dialog = "\n".join([_DIALOG_HEAD[lang][shown.value], *messages])
+    # replace, not format: an admin's text may hold other braces, which must not break a check
+    banner = _text(lang, f"banner.{shown.value}", texts).replace("{n}", str(_banner_count(decision, shown)))
+    dialog = "\n".join([_text(lang, f"dialog.{shown.value}", texts), *messages])
     return Rendered(messages, truncate(banner, BANNER_LIMIT), truncate(dialog, DIALOG_LIMIT))
+
+
+# --- texts an admin may replace ----------------------------------------------
+
+_OVERRIDDEN_VERDICTS = ("warn", "require_approval", "block")
+# group -> (built-in texts by language and verdict, longest length, placeholders it may use)
+_GROUPS = {
+    "banner": (_BANNER, BANNER_LIMIT, ("n",)),
+    "dialog": (_DIALOG_HEAD, DIALOG_LIMIT, ()),
+    "consequence": (_CONSEQUENCE, CONSEQUENCE_LIMIT, ()),
+}
+
+#: Every text key an admin may replace, with its longest length and the placeholders it may use.
+OVERRIDABLE: dict[str, tuple[int, tuple[str, ...]]] = {
+    f"{group}.{verdict}": (limit, placeholders)
+    for group, (_, limit, placeholders) in _GROUPS.items()
+    for verdict in _OVERRIDDEN_VERDICTS
+}
+
+
+def builtin_text(lang: str, key: str) -> str:
+    """The text LeaverGuard ships for an OVERRIDABLE key, in `lang`."""
+    group, _, verdict = key.partition(".")
+    return _GROUPS[group][0][lang][verdict]
+
+
+def _text(lang: str, key: str, texts: Texts | None) -> str:
+    """An admin's text for `key` in `lang` when there is one, else the built-in one."""
+    return ((texts or {}).get(lang) or {}).get(key) or builtin_text(lang, key)
 
 
 def _banner_count(decision: Decision, shown: Verdict) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import getaddresses
@@ -334,6 +335,14 @@ class PolicySettings:
     monitor_only: bool = False
     timezone: str = "UTC"
     version: int = 0
+    # Overrides of the texts users see, {"es": {"banner.warn": "…"}}; a key left out keeps the
+    # built-in text (messages.OVERRIDABLE lists the keys).
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    fail_mode: str | None = None  # the add-in's, "open" or "closed"; None: LEAVERGUARD_ADDIN_FAIL_MODE
+
+
+#: What the Outlook add-in does when LeaverGuard cannot be reached: let the message go, or hold it.
+FAIL_MODES = ("open", "closed")
 
 
 # --- decisions -------------------------------------------------------------

@@ -147,11 +147,16 @@ def add_client_contact(
 def set_internal_domains(conn: Connection, domains: Iterable[str], now: datetime) -> None:
     """Replace the company's domains; bumps the settings version so every process reloads them."""
     settings = load_settings(conn)
+    replace_internal_domains(conn, domains)
+    save_settings(conn, settings, now)
+
+
+def replace_internal_domains(conn: Connection, domains: Iterable[str]) -> None:
+    """Replace the company's domains without bumping the version: the caller saves the settings too."""
     conn.execute(delete(t.internal_domains))
     rows = [{"domain": d} for d in sorted(set(domains))]
     if rows:
         conn.execute(insert(t.internal_domains), rows)
-    save_settings(conn, settings, now)
 
 
 def is_empty(conn: Connection) -> bool:
@@ -185,31 +190,54 @@ def load_settings(conn: Connection) -> PolicySettings:
         monitor_only=row["monitor_only"],
         timezone=row["timezone"],
         version=row["version"],
+        texts=row["texts"] or {},
+        fail_mode=row["fail_mode"],
     )
 
 
-def save_settings(conn: Connection, settings: PolicySettings, now: datetime) -> int:
+class StaleSettings(Exception):
+    """The stored settings are not the version the caller started from: someone else saved meanwhile."""
+
+
+def save_settings(
+    conn: Connection, settings: PolicySettings, now: datetime, *, expected_version: int | None = None
+) -> int:
     """Store `settings` (not the internal domains) and return the new version.
 
     Every change to what load_settings returns must pass through here, so that
-    the version tells every process's settings cache to reload.
+    the version tells every process's settings cache to reload. With
+    `expected_version`, raise StaleSettings (writing nothing) unless that is the
+    stored version; the conditional UPDATE decides, so of two concurrent saves
+    from the same version exactly one wins.
     """
     current = conn.scalar(select(t.policy_settings.c.version).where(t.policy_settings.c.id == 1))
-    values = {
+    if expected_version is not None and (current or 0) != expected_version:
+        raise StaleSettings(current or 0)
+    values = _settings_values(settings) | {"version": (current or 0) + 1, "updated_at": now}
+    if current is None:
+        conn.execute(insert(t.policy_settings).values(id=1, **values))
+        return values["version"]
+    row = t.policy_settings.c.id == 1
+    if expected_version is not None:
+        row &= t.policy_settings.c.version == expected_version
+    # Incremented in the UPDATE itself, so two concurrent saves never share a version number.
+    values["version"] = t.policy_settings.c.version + 1
+    if conn.execute(update(t.policy_settings).where(row).values(values)).rowcount != 1:
+        raise StaleSettings(current)  # another transaction saved between our read and our write
+    return conn.scalar(_SETTINGS_VERSION)
+
+
+def _settings_values(settings: PolicySettings) -> dict[str, Any]:
+    return {
         "ladder": ladder_to_json(settings.ladder),
         "webmail_domains": sorted(settings.webmail_domains),
         "successor_rule": settings.successor_rule,
         "solicitation_signals": settings.solicitation_signals,
         "monitor_only": settings.monitor_only,
         "timezone": settings.timezone,
-        "version": (current or 0) + 1,
-        "updated_at": now,
+        "texts": {lang: dict(texts) for lang, texts in settings.texts.items() if texts},
+        "fail_mode": settings.fail_mode,
     }
-    if current is None:
-        conn.execute(insert(t.policy_settings).values(id=1, **values))
-    else:
-        conn.execute(update(t.policy_settings).where(t.policy_settings.c.id == 1).values(values))
-    return values["version"]
 
 
 def ladder_to_json(ladder) -> dict[str, dict[str, str]]:

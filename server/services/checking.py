@@ -114,7 +114,7 @@ def check_message(
                 )
         if request.mode == CheckMode.SEND:
             _audit_check(conn, request, decision, digest, now)
-    rendered = render(decision, request.locale)
+    rendered = render(decision, request.locale, settings.texts)
     return CheckResult(decision, digest, rendered, _current_approval(approvals, now), sender, clients)
 
 

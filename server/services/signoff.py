@@ -18,8 +18,9 @@ from sqlalchemy import Connection, Engine
 
 from .. import approvals, links, mail_content, signoff_store, store
 from ..approvals import Refusal, Timing
-from ..model import ApprovalStatus, OutgoingMessage
-from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message
+from ..model import ApprovalStatus
+from . import signoff_records
+from .checking import CheckMode, CheckRequest, SettingsCache, check_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +66,21 @@ class NotAnApprover(Exception):
     """The signed-in person is not one of the approvers the request went to."""
 
 
+class RequestNotFound(Exception):
+    """No sign-off request has this id."""
+
+
 @dataclass(frozen=True, slots=True)
 class OpenedLink:
-    """What the approval page shows: the request, its effective status, and the sender's history."""
+    """What the approval page shows: the request, its effective status, and the sender's history.
+
+    `link_id` is the mailed link it was opened through; None on the admin console.
+    """
 
     request: dict[str, Any]
     status: ApprovalStatus
     history: list[dict[str, Any]]
-    link_id: int
+    link_id: int | None
 
 
 def request_signoff(
@@ -107,11 +115,13 @@ def request_signoff(
         )
         if not people:
             raise SignoffRefused(Refusal.NO_APPROVERS)
-        values = _request_values(check_request, result, justification, attestation, people, settings, now)
+        values = signoff_records.request_values(
+            check_request, result, justification, attestation, people, settings.timing, now
+        )
         approval_id = signoff_store.insert_request(conn, values)
         request = signoff_store.get_request(conn, approval_id)
         for person in people:
-            _mail_approver(conn, request, person, settings, now)
+            signoff_records.mail_approver(conn, request, person, settings, now)
         _audit(conn, now, "approval.requested", check_request.sender.email, request, approvers=list(people))
     return request, True
 
@@ -131,12 +141,30 @@ def open_link(engine: Engine, token: str, *, user: str, settings: SignoffSetting
     """
     with engine.begin() as conn:
         request, link = _resolve(conn, token, settings)
-        if user not in request["approvers"]:
+        if not may_decide(request, user):
             raise NotAnApprover(user)
         if signoff_store.mark_link(conn, link["id"], "opened_at", now):
             _audit(conn, now, "approval.link_opened", link["approver_email"], request, link_id=link["id"])
         history = [r for r in signoff_store.requests_of(conn, request["sender_key"]) if r["id"] != request["id"]]
     return OpenedLink(request, _status(request, now), history, link["id"])
+
+
+def open_request(engine: Engine, approval_id: int, now: datetime) -> OpenedLink:
+    """A request by id with the sender's other requests, for the admin console (opens no link).
+
+    Raises RequestNotFound.
+    """
+    with engine.connect() as conn:
+        request = signoff_store.get_request(conn, approval_id)
+        if request is None:
+            raise RequestNotFound(approval_id)
+        history = [r for r in signoff_store.requests_of(conn, request["sender_key"]) if r["id"] != approval_id]
+    return OpenedLink(request, _status(request, now), history, None)
+
+
+def may_decide(request: dict[str, Any], user: str) -> bool:
+    """The one rule of who decides, by link or on the console: the approvers the request went to."""
+    return user in request["approvers"]
 
 
 def decide(
@@ -149,25 +177,63 @@ def decide(
     settings: SignoffSettings,
     now: datetime,
 ) -> tuple[bool, dict[str, Any]]:
-    """Approve or reject through a link: (True, request) for the first decision, (False, request) after one.
-
-    A decision is final: the conditional UPDATE lets exactly one of two
-    simultaneous clicks win; the other is shown who decided and when.
-    """
+    """Approve or reject through a link: (True, request) for the first decision, (False, request) after one."""
     with engine.begin() as conn:
         request, link = _resolve(conn, token, settings)
-        if user not in request["approvers"]:
-            raise NotAnApprover(user)
-        status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-        values = {"status": status.value, "decided_at": now, "decided_by": user, "comment": comment or None}
-        if approve:
-            values["expires_at"] = approvals.approval_valid_until(now, settings.timing)
-        won = signoff_store.decide(conn, request["id"], values, now)
-        request = signoff_store.get_request(conn, request["id"])
-        if won:
-            signoff_store.mark_link(conn, link["id"], "used_at", now)
-            _mail_sender(conn, request, now)
-            _audit(conn, now, "approval.decided", user, request, decision=status.value, link_id=link["id"])
+        return _decide(conn, request, approve, comment, user, settings, now, link_id=link["id"])
+
+
+def decide_request(
+    engine: Engine,
+    approval_id: int,
+    *,
+    approve: bool,
+    comment: str,
+    user: str,
+    settings: SignoffSettings,
+    now: datetime,
+) -> tuple[bool, dict[str, Any]]:
+    """Approve or reject on the admin console, as one of the request's approvers: as `decide`, by request id.
+
+    Raises RequestNotFound and NotAnApprover.
+    """
+    with engine.begin() as conn:
+        request = signoff_store.get_request(conn, approval_id)
+        if request is None:
+            raise RequestNotFound(approval_id)
+        return _decide(conn, request, approve, comment, user, settings, now, link_id=None)
+
+
+def _decide(
+    conn: Connection,
+    request: dict[str, Any],
+    approve: bool,
+    comment: str,
+    user: str,
+    settings: SignoffSettings,
+    now: datetime,
+    *,
+    link_id: int | None,
+) -> tuple[bool, dict[str, Any]]:
+    """The decision itself, shared by links and the console; final, and the first one wins.
+
+    The conditional UPDATE lets exactly one of two simultaneous decisions win;
+    the other is shown who decided and when.
+    """
+    if not may_decide(request, user):
+        raise NotAnApprover(user)
+    status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    values = {"status": status.value, "decided_at": now, "decided_by": user, "comment": comment or None}
+    if approve:
+        values["expires_at"] = approvals.approval_valid_until(now, settings.timing)
+    won = signoff_store.decide(conn, request["id"], values, now)
+    request = signoff_store.get_request(conn, request["id"])
+    if won:
+        if link_id is not None:
+            signoff_store.mark_link(conn, link_id, "used_at", now)
+        signoff_records.mail_sender(conn, request, now)
+        via = {"link_id": link_id} if link_id is not None else {"via": "console"}
+        _audit(conn, now, "approval.decided", user, request, decision=status.value, **via)
     return won, request
 
 
@@ -190,7 +256,7 @@ def remind_and_expire(engine: Engine, *, settings: SignoffSettings, now: datetim
         with engine.begin() as conn:
             if signoff_store.expire(conn, approval_id):
                 request = signoff_store.get_request(conn, approval_id)
-                _mail_sender(conn, request, now)
+                signoff_records.mail_sender(conn, request, now)
                 _audit(conn, now, "approval.expired", "leaverguard", request)
                 expired += 1
     return reminded, expired
@@ -231,82 +297,13 @@ def status_of(request: dict[str, Any], now: datetime | None = None) -> str:
     return _status(request, now or datetime.now(UTC)).value
 
 
-def _request_values(
-    check_request: CheckRequest,
-    result: CheckResult,
-    justification: str,
-    attestation: bool,
-    people: tuple[str, ...],
-    settings: SignoffSettings,
-    now: datetime,
-) -> dict[str, Any]:
-    message = check_request.message
-    return {
-        "sender_key": check_request.sender.key,
-        "sender_email": check_request.sender.email,
-        "fingerprint": result.fingerprint,
-        "status": ApprovalStatus.PENDING.value,
-        "recipients": [{"email": r.address.email, "field": r.field.value} for r in message.recipients],
-        "subject": message.subject,
-        "body": message.body,
-        "attachments": [{"name": a.name, "size": a.size} for a in message.attachments],
-        "justification": justification,
-        "attestation": attestation,
-        "created_at": now,
-        "expires_at": approvals.expires_at(now, settings.timing),
-        "locale": check_request.locale,
-        "approvers": list(people),
-        "context": _context(message, result),
-    }
-
-
-def _context(message: OutgoingMessage, result: CheckResult) -> dict[str, Any]:
-    """A snapshot of what HR is asked about: the departure, each recipient's client account, the findings."""
-    sender = result.sender
-    departure = {
-        "notice_date": sender.notice_date.isoformat(),
-        "last_working_date": sender.last_working_date.isoformat(),
-        "garden_leave_date": sender.garden_leave_date.isoformat() if sender.garden_leave_date else None,
-        "successor": sender.successor,
-    }
-    recipients = []
-    for recipient in message.recipients:
-        match = result.clients.get(recipient.address.key)
-        client = {"account": match.account_name, "owner": match.owner} if match else None
-        recipients.append({"email": recipient.address.email, "field": recipient.field.value, "client": client})
-    findings = [
-        {"code": f.code, "verdict": f.verdict.value, "recipients": list(f.recipients), "params": dict(f.params)}
-        for f in result.decision.findings
-    ]
-    phase = result.decision.phase.value
-    return {"phase": phase, "departure": departure, "recipients": recipients, "findings": findings}
-
-
 def _remind(conn: Connection, approval_id: int, settings: SignoffSettings, now: datetime) -> None:
     request = signoff_store.get_request(conn, approval_id)
     for link in signoff_store.links_of(conn, approval_id):
         url = settings.link(approval_id, link["id"])
         content = mail_content.hr_request(request, url, settings.hr_locale, reminder=True)
-        _enqueue(conn, "approval.reminder", request, [link["approver_email"]], content, now)
+        signoff_records.enqueue(conn, "approval.reminder", request, [link["approver_email"]], content, now)
     _audit(conn, now, "approval.reminded", "leaverguard", request)
-
-
-def _mail_approver(conn: Connection, request: dict[str, Any], person: str, settings: SignoffSettings, now: datetime):
-    link_id = signoff_store.insert_link(conn, request["id"], person, now)
-    content = mail_content.hr_request(request, settings.link(request["id"], link_id), settings.hr_locale)
-    _enqueue(conn, "approval.request", request, [person], content, now)
-
-
-def _mail_sender(conn: Connection, request: dict[str, Any], now: datetime) -> None:
-    valid_until = request["expires_at"] if request["status"] == ApprovalStatus.APPROVED.value else None
-    content = mail_content.outcome(request, request["locale"], valid_until=valid_until)
-    _enqueue(conn, f"approval.{request['status']}", request, [request["sender_email"]], content, now)
-
-
-def _enqueue(conn, kind: str, request: dict, to: list[str], content: mail_content.MailText, now: datetime) -> None:
-    values = {"created_at": now, "next_attempt_at": now, "kind": kind, "approval_id": request["id"]}
-    values |= {"recipients": to, "subject": content.subject, "text_body": content.text, "html_body": content.html}
-    signoff_store.enqueue_mail(conn, values)
 
 
 def _audit(conn: Connection, now: datetime, kind: str, actor: str, request: dict[str, Any], **details: Any) -> None:

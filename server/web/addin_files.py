@@ -1,23 +1,28 @@
 """The Outlook add-in's own files (addin/outlook/) at /addin/outlook/<path>, with their run-time configuration.
 
 commands.js goes out with one `var LEAVERGUARD_CONFIG = {...};` line in front (the absolute API address, the fail
-mode, the Entra ID application and scope, and `devAuth` only in development); taskpane.js with
+mode — the admin's choice on the policy page, else LEAVERGUARD_ADDIN_FAIL_MODE —, the Entra ID application and scope,
+and `devAuth` only in development); taskpane.js with
 `var LEAVERGUARD_TEXTS = {...};` (the pane's words in en, es and ru). MSAL.js for the browser runtime is served
 from node_modules (`npm ci`) at vendor/msal-browser.min.js. Only files inside the folder of the listed types are
 served: anything else, hidden files included, is a 404.
 
-No authentication: these are public files. Must not import services, the store or the database.
+No authentication: these are public files. Reads the database only for the stored fail mode, through the
+process's settings cache (as the check does); must not import the store or other services.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, send_file, send_from_directory
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from .. import db
 from ..addin_texts import TEXTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +35,7 @@ POLL_MS = 5000  # how often the task pane asks for the sign-off's state
 TASK_PANE_ID = "LeaverGuardTaskPane"
 
 bp = Blueprint("addin_files", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/addin/outlook/<path:filename>")
@@ -40,7 +46,8 @@ def addin_file(filename: str):
     if not _servable(filename):
         abort(404)
     if filename == "commands.js":
-        return _script("commands.js", "LEAVERGUARD_CONFIG", client_config(current_app.config, _base_url()))
+        settings = client_config(current_app.config, _base_url(), fail_mode())
+        return _script("commands.js", "LEAVERGUARD_CONFIG", settings)
     if filename == "taskpane.js":
         return _script("taskpane.js", "LEAVERGUARD_TEXTS", TEXTS)
     response = send_from_directory(ADDIN_DIR, filename, max_age=0)
@@ -83,11 +90,27 @@ def _script(name: str, variable: str, value: Any) -> Response:
     return response.make_conditional(request)
 
 
-def client_config(config: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+def fail_mode() -> str:
+    """The add-in's fail mode: the one saved on the policy page, else LEAVERGUARD_ADDIN_FAIL_MODE.
+
+    When the database cannot be read, the setting applies: the add-in must still load, and it then fails
+    the way the deployment was configured.
+    """
+    configured = current_app.config.get("ADDIN_FAIL_MODE") or "open"
+    try:
+        with db.check_engine().connect() as conn:
+            stored = current_app.extensions["leaverguard.settings_cache"].current(conn).fail_mode
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("stored fail mode unreadable, using LEAVERGUARD_ADDIN_FAIL_MODE: %s", type(exc).__name__)
+        return configured
+    return stored or configured
+
+
+def client_config(config: Mapping[str, Any], base_url: str, fail_mode: str | None = None) -> dict[str, Any]:
     """What the add-in needs to know at run time; `devAuth` is present only in development."""
     settings: dict[str, Any] = {
         "apiBase": base_url,
-        "failMode": config.get("ADDIN_FAIL_MODE") or "open",
+        "failMode": fail_mode or config.get("ADDIN_FAIL_MODE") or "open",
         "timeoutMs": REQUEST_TIMEOUT_MS,
         "pollMs": POLL_MS,
         "taskPaneId": TASK_PANE_ID,

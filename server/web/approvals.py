@@ -42,7 +42,7 @@ def decide(token: str):
     if user is None:
         return _sign_in_first(token, lang)
     choice, comment = request.form.get("decision", ""), request.form.get("comment", "").strip()
-    error = _form_error(choice, comment, lang)
+    error = form_error(choice, comment, lang)
     settings, now = _settings(), datetime.now(UTC)
     try:
         if error:
@@ -61,7 +61,8 @@ def decide(token: str):
     return _page(opened, lang, saved=saved), 200 if won else 409
 
 
-def _form_error(choice: str, comment: str, lang: str) -> str | None:
+def form_error(choice: str, comment: str, lang: str) -> str | None:
+    """What is wrong with a decision form (also the admin console's), or None."""
     if choice not in ("approve", "reject"):
         return text(lang, "decision_unknown")
     if choice == "reject" and not comment:
@@ -72,7 +73,12 @@ def _form_error(choice: str, comment: str, lang: str) -> str | None:
 
 
 def _page(opened: signoff.OpenedLink, lang: str, *, error=None, comment="", saved=None):
-    req, status = opened.request, opened.status.value
+    return render_template("approval.html", **page_context(opened, lang, error=error, comment=comment, saved=saved))
+
+
+def page_context(opened: signoff.OpenedLink, lang: str, *, error=None, comment="", saved=None) -> dict:
+    """What templates/approval_request.html shows (the link's page and the admin console's)."""
+    req = opened.request
     decided = None
     if req["decided_by"] and not saved:
         at = mail_content.when(req["decided_at"])
@@ -81,20 +87,19 @@ def _page(opened: signoff.OpenedLink, lang: str, *, error=None, comment="", save
         {**item, "created": mail_content.when(item["created_at"]), "status": signoff.status_of(item)}
         for item in opened.history
     ]
-    return render_template(
-        "approval.html",
-        t=lambda key, **p: text(lang, key, **p),
-        lang=lang,
-        request=req,
-        status=status,
-        facts=mail_content.request_facts(req, lang),
-        history=history,
-        decided=decided,
-        saved=saved,
-        error=error,
-        comment=comment,
-        comment_limit=COMMENT_LIMIT,
-    )
+    return {
+        "t": lambda key, **p: text(lang, key, **p),
+        "lang": lang,
+        "approval": req,
+        "status": opened.status.value,
+        "facts": mail_content.request_facts(req, lang),
+        "history": history,
+        "decided": decided,
+        "saved": saved,
+        "error": error,
+        "comment": comment,
+        "comment_limit": COMMENT_LIMIT,
+    }
 
 
 def _sign_in_first(token: str, lang: str):

@@ -4,13 +4,14 @@
 a small Office mailbox shim (static/try/office-shim.js): compose fields, a "send as" choice of the demo people,
 the banner area and the Smart Alerts dialog drawn as Outlook draws them. /try/outlook/taskpane is the real
 taskpane.html with the shim in place of office.js. Both are 404 unless LEAVERGUARD_ENV=development.
-Must not import services or the database.
+Must not import services or the database (the fail mode shown comes from addin_files.fail_mode).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, url_for
 
+from . import addin_files
 from .addin_files import ADDIN_DIR
 
 bp = Blueprint("try_pages", __name__, url_prefix="/try")
@@ -43,7 +44,7 @@ def outlook():
         "try_outlook.html",
         people=PEOPLE,
         languages=LANGUAGES,
-        fail_mode=current_app.config.get("ADDIN_FAIL_MODE") or "open",
+        fail_mode=addin_files.fail_mode(),
     )
 
 
