@@ -19,8 +19,12 @@ from .web import (
     cors,
     dev_outbox,
     errors,
+    gmail,
+    headers,
     meta,
     signin,
+    signin_google,
+    signin_microsoft,
     try_pages,
     well_known,
 )
@@ -44,15 +48,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(well_known.bp)
     app.register_blueprint(addin_files.bp)
     app.register_blueprint(try_pages.bp)  # 404 outside development
+    gmail.init_app(app)  # the Gmail add-on: 503 until its settings are there
     cors.init_app(app)
     signin.init_app(app)
+    signin_microsoft.init_app(app)  # each sign-in provider is on when it is configured
+    signin_google.init_app(app)
+    headers.init_app(app)
     access.init_app(app)
     app.register_blueprint(approvals.bp)
     admin.init_app(app)
     if app.config["ENV"] == "development":
         app.register_blueprint(dev_outbox.bp)
     _housekeeping(app)
-    problems = config.production_problems(app.config, auth.verifiers_of(app).real_schemes)
+    problems = config.production_problems(app.config, auth.real_verifiers(app))
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     return app

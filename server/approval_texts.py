@@ -66,6 +66,18 @@ _EN = {
     "sign_in_button": "Sign in",
     "sign_in_unavailable": "Sign-in is not set up on this server yet, so HR decisions cannot be made here.",
     "csrf_failed": "This form has expired. Reload the page and try again.",
+    "sign_in_dev_only": "The development sign-in form does not exist on this server. Use a sign-in button instead.",
+    "sign_in_with": "Sign in with {provider}",
+    "signin_failed_title": "Sign-in failed",
+    "signin_try_again": "Try again",
+    "signin_failed_state": "This answer does not belong to a sign-in started here, or it was already used.",
+    "signin_failed_denied": "{provider} did not sign you in: the sign-in was cancelled or refused.",
+    "signin_failed_refused": "{provider} did not accept this sign-in; it may have taken too long.",
+    "signin_failed_invalid": "The answer from {provider} could not be verified, so you are not signed in.",
+    "signin_failed_no_email": "Your {provider} account has no verified e-mail address, so LeaverGuard cannot tell who you are.",
+    "signin_failed_domain": "This {provider} account is not one of the organisation's accounts that may sign in here.",
+    "signin_failed_unreachable": "{provider} could not be reached to finish the sign-in. Try again in a minute.",
+    "signin_failed_misconfigured": "{provider} refused LeaverGuard's own credentials: an administrator must check its client id and secret.",
 }
 
 _ES = {
@@ -126,6 +138,18 @@ _ES = {
     "sign_in_button": "Iniciar sesión",
     "sign_in_unavailable": "El inicio de sesión aún no está configurado en este servidor, así que aquí no se pueden tomar decisiones de RR. HH.",
     "csrf_failed": "Este formulario ha caducado. Recargue la página e inténtelo de nuevo.",
+    "sign_in_dev_only": "El formulario de inicio de sesión de desarrollo no existe en este servidor. Use un botón de inicio de sesión.",
+    "sign_in_with": "Iniciar sesión con {provider}",
+    "signin_failed_title": "No se pudo iniciar sesión",
+    "signin_try_again": "Intentarlo de nuevo",
+    "signin_failed_state": "Esta respuesta no corresponde a un inicio de sesión empezado aquí, o ya se usó.",
+    "signin_failed_denied": "{provider} no inició su sesión: se canceló o se rechazó.",
+    "signin_failed_refused": "{provider} no aceptó este inicio de sesión; puede que haya tardado demasiado.",
+    "signin_failed_invalid": "No se pudo verificar la respuesta de {provider}, así que no ha iniciado sesión.",
+    "signin_failed_no_email": "Su cuenta de {provider} no tiene una dirección de correo verificada, así que LeaverGuard no puede saber quién es usted.",
+    "signin_failed_domain": "Esta cuenta de {provider} no es una de las cuentas de la organización que pueden iniciar sesión aquí.",
+    "signin_failed_unreachable": "No se pudo contactar con {provider} para completar el inicio de sesión. Inténtelo de nuevo en un minuto.",
+    "signin_failed_misconfigured": "{provider} rechazó las credenciales de LeaverGuard: un administrador debe revisar su id de cliente y su secreto.",
 }
 
 _RU = {
@@ -186,6 +210,18 @@ _RU = {
     "sign_in_button": "Войти",
     "sign_in_unavailable": "Вход на этом сервере ещё не настроен, поэтому решения отдела кадров здесь принимать нельзя.",
     "csrf_failed": "Срок действия формы истёк. Обновите страницу и попробуйте снова.",
+    "sign_in_dev_only": "Формы входа для разработки на этом сервере нет. Воспользуйтесь кнопкой входа.",
+    "sign_in_with": "Войти через {provider}",
+    "signin_failed_title": "Не удалось войти",
+    "signin_try_again": "Попробовать снова",
+    "signin_failed_state": "Этот ответ не относится ко входу, начатому здесь, или уже был использован.",
+    "signin_failed_denied": "{provider} не выполнил вход: вход отменён или отклонён.",
+    "signin_failed_refused": "{provider} не принял этот вход; возможно, он занял слишком много времени.",
+    "signin_failed_invalid": "Не удалось проверить ответ {provider}, поэтому вход не выполнен.",
+    "signin_failed_no_email": "У вашей учётной записи {provider} нет подтверждённого адреса электронной почты, поэтому LeaverGuard не может определить, кто вы.",
+    "signin_failed_domain": "Эта учётная запись {provider} не входит в число учётных записей организации, которым разрешён вход.",
+    "signin_failed_unreachable": "Не удалось связаться с {provider}, чтобы завершить вход. Попробуйте снова через минуту.",
+    "signin_failed_misconfigured": "{provider} отклонил учётные данные LeaverGuard: администратор должен проверить идентификатор клиента и секрет.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "es": _ES, "ru": _RU}

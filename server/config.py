@@ -42,6 +42,14 @@ def _addresses(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _single_address(raw: str) -> str:
+    """One e-mail address, normalised (lowercased); SettingError says what is wrong with it."""
+    try:
+        return normalise_address(raw).email
+    except InvalidAddress as exc:
+        raise SettingError(exc.reason) from None
+
+
 def _routes(raw: str) -> dict[str, tuple[str, ...]]:
     """`Account name=a@x,b@x; Other account=c@x` -> {account name: approver addresses}."""
     routes = {}
@@ -133,7 +141,9 @@ def web_origins(raw: str) -> tuple[str, ...]:
 
 # --- sources of truth: syncs and their credentials (issue 7) -------------------------
 
-SYNC_CONNECTORS = ("entra", "google-directory", "hr-csv", "bamboohr", "personio", "hubspot", "salesforce")
+SYNC_CONNECTORS = (
+    "entra", "google-directory", "hr-csv", "bamboohr", "personio", "hubspot", "salesforce", "google-group",
+)  # fmt: skip
 _DURATION = re.compile(r"(\d+)\s*([smh]?)")
 
 
@@ -246,6 +256,11 @@ SYNC_SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SYNC_GOOGLE_LAST_DAY_FIELD": ("lastWorkingDay", str, "custom schema field: last working day"),
     "SYNC_GOOGLE_GARDEN_LEAVE_FIELD": ("gardenLeaveDate", str, "custom schema field: garden leave start (optional)"),
     "SYNC_GOOGLE_SUCCESSOR_FIELD": ("successor", str, "custom schema field: successor's address (optional)"),
+    "GOOGLE_LEAVERS_GROUP": (
+        "",
+        _single_address,
+        "address of the Google group the google-group sync keeps equal to the employees on notice",
+    ),
     "SYNC_HR_CSV_FOLDER": ("", str, "drop folder of Purview HR connector CSV files; the newest is applied"),
     "SYNC_HR_CSV_URL": (Secret(), Secret, "or an https URL of that CSV (a secret: it may carry a signature)"),
     "BAMBOOHR_COMPANY": ("", str, "BambooHR company subdomain (`acme` in acme.bamboohr.com)"),
@@ -311,6 +326,112 @@ MAIL_SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SMTP_USERNAME": ("", str, "SMTP AUTH user name (optional)"),
     "SMTP_PASSWORD": (Secret(), Secret, "SMTP AUTH password (or SMTP_PASSWORD_FILE)"),
     "SMTP_TIMEOUT": (10.0, _seconds, "seconds each step of an SMTP delivery may take"),
+}
+
+
+# --- admin-console sign-in with Microsoft and Google (issue 6) ------------------------
+
+ROLE_NAMES = ("admin", "hr", "viewer")  # web.access.Role's values (this module must not import the web layer)
+
+
+def signin_tenant(raw: str) -> str:
+    """The tenant people sign in from: its id (a GUID), or `organizations` for any work or school account."""
+    return "organizations" if raw.strip().lower() == "organizations" else guid(raw)
+
+
+def role_groups(raw: str) -> dict[str, tuple[str, ...]]:
+    """`admin=<guid>,hr=<guid>,admin=<guid>` -> {role: group object ids}; a role may name several groups."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        role, equals, group = (part.strip() for part in pair.partition("="))
+        if not equals or role.lower() not in ROLE_NAMES:
+            raise SettingError(f"{pair!r} is not `role=<group object id>` with a role of {', '.join(ROLE_NAMES)}")
+        groups[role.lower()] = tuple(dict.fromkeys((*groups.get(role.lower(), ()), guid(group))))
+    return groups
+
+
+def google_client_id(raw: str) -> str:
+    value = raw.strip()
+    if not value.endswith(".apps.googleusercontent.com") or any(c.isspace() for c in value):
+        raise SettingError(f"{value!r} is not a Google OAuth client id (…apps.googleusercontent.com)")
+    return value
+
+
+def domains(raw: str) -> tuple[str, ...]:
+    """Comma-separated DNS domains (`northwind.example, northwind.co.uk`), lowercased."""
+    return tuple(dict.fromkeys(host_name(part) for part in raw.split(",") if part.strip()))
+
+
+SIGNIN_SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    "SIGNIN_MICROSOFT_CLIENT_ID": (
+        "",
+        guid,
+        "application (client) id of the Entra ID app people sign in to the admin console with",
+    ),
+    "SIGNIN_MICROSOFT_CLIENT_SECRET": (Secret(), Secret, "that app's client secret"),
+    "SIGNIN_MICROSOFT_TENANT": (
+        "",
+        signin_tenant,
+        "tenant id (GUID) whose people may sign in, or `organizations` for any work account",
+    ),
+    "SIGNIN_MICROSOFT_AUTHORITY_HOST": ("", host_name, "Entra ID sign-in host; default ENTRA_AUTHORITY_HOST"),
+    "SIGNIN_MICROSOFT_ROLE_GROUPS": (
+        {},
+        role_groups,
+        "Entra ID groups (object ids) that grant a role: `admin=<guid>,hr=<guid>,viewer=<guid>`",
+    ),
+    "SIGNIN_GOOGLE_CLIENT_ID": (
+        "",
+        google_client_id,
+        "OAuth client id (…apps.googleusercontent.com) people sign in to the admin console with",
+    ),
+    "SIGNIN_GOOGLE_CLIENT_SECRET": (Secret(), Secret, "that OAuth client's secret"),
+    "SIGNIN_GOOGLE_HOSTED_DOMAINS": (
+        (),
+        domains,
+        "comma-separated Google Workspace domains whose accounts may sign in; default any verified Google account",
+    ),
+}
+
+
+# --- the Gmail add-on (issue 5) -------------------------------------------------------
+
+
+def endpoint_urls(raw: str) -> tuple[str, ...]:
+    """Comma-separated https:// URLs, each exactly as Google puts it in a token's audience (path kept)."""
+    urls = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        parts = urlsplit(part)
+        if parts.scheme != "https" or not parts.hostname or parts.fragment or any(c.isspace() for c in part):
+            raise SettingError(f"{part!r} is not an https:// URL such as https://lg.example.com/gmail/compose")
+        urls.append(part)
+    return tuple(dict.fromkeys(urls))
+
+
+def oauth_client_id(raw: str) -> str:
+    value = raw.strip()
+    if not value or any(c.isspace() for c in value):
+        raise SettingError(f"{value!r} is not an OAuth client id")
+    return value
+
+
+GMAIL_SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    "GMAIL_SERVICE_ACCOUNT": (
+        "",
+        _single_address,
+        "the Gmail add-on's service account (service-<project number>@gcp-sa-gsuiteaddons.iam.gserviceaccount.com):"
+        " only requests signed for it are answered",
+    ),
+    "GMAIL_OAUTH_CLIENT_ID": (
+        "",
+        oauth_client_id,
+        "the add-on deployment's OAuth client id: the audience of the user's ID token",
+    ),
+    "GMAIL_ENDPOINT_URLS": (
+        (),
+        endpoint_urls,
+        "comma-separated URLs Google calls the add-on at, accepted as token audience; default BASE_URL/gmail/…",
+    ),
 }
 
 
@@ -390,10 +511,18 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         _non_negative_int,
         "seconds between in-process mail delivery, reminder and expiry runs; 0 = off (cron `approvals tick`)",
     ),
+    "UPLOAD_MAX_BYTES": (
+        100_000_000,
+        _positive_int,
+        "largest CSV file (bytes) an admin may upload on the Departures and Clients pages (other requests keep"
+        " their own limit)",
+    ),
 }
 
 SETTINGS.update(SYNC_SETTINGS)
 SETTINGS.update(MAIL_SETTINGS)
+SETTINGS.update(SIGNIN_SETTINGS)
+SETTINGS.update(GMAIL_SETTINGS)
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

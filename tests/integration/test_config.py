@@ -44,6 +44,22 @@ EVERY_SETTING = {
     "LEAVERGUARD_APPROVAL_EXPIRY_HOURS": "48",
     "LEAVERGUARD_APPROVAL_REMINDER_HOURS": "8",
     "LEAVERGUARD_HOUSEKEEPING_INTERVAL": "0",
+    "LEAVERGUARD_UPLOAD_MAX_BYTES": "5000000",
+    "LEAVERGUARD_GMAIL_SERVICE_ACCOUNT": "Service-1020467772664@gcp-sa-gsuiteaddons.iam.gserviceaccount.com",
+    "LEAVERGUARD_GMAIL_OAUTH_CLIENT_ID": " 1020467772664-2o4v.apps.googleusercontent.com ",
+    "LEAVERGUARD_GMAIL_ENDPOINT_URLS": (
+        "https://addon.northwind.example/gmail/compose, https://addon.northwind.example/gmail/homepage"
+    ),
+    "LEAVERGUARD_SIGNIN_MICROSOFT_CLIENT_ID": "3C4D5E6F-7A8B-4C9D-8E0F-1A2B3C4D5E6F",
+    "LEAVERGUARD_SIGNIN_MICROSOFT_CLIENT_SECRET": "entra-signin-secret",
+    "LEAVERGUARD_SIGNIN_MICROSOFT_TENANT": "Organizations",
+    "LEAVERGUARD_SIGNIN_MICROSOFT_AUTHORITY_HOST": "Login.Microsoftonline.us",
+    "LEAVERGUARD_SIGNIN_MICROSOFT_ROLE_GROUPS": (
+        "admin=9A8B7C6D-5E4F-4A3B-8C2D-1E0F9A8B7C6D, HR=1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+    ),
+    "LEAVERGUARD_SIGNIN_GOOGLE_CLIENT_ID": "1234567890-console.apps.googleusercontent.com",
+    "LEAVERGUARD_SIGNIN_GOOGLE_CLIENT_SECRET": "google-signin-secret",
+    "LEAVERGUARD_SIGNIN_GOOGLE_HOSTED_DOMAINS": "Northwind.example, northwind.co.uk",
     "DATABASE_URL": "postgresql+psycopg://lg@db.internal/leaverguard",
 }
 
@@ -136,6 +152,24 @@ def test_every_setting_is_read_and_parsed_from_the_environment():
         "APPROVAL_EXPIRY_HOURS": 48,
         "APPROVAL_REMINDER_HOURS": 8,
         "HOUSEKEEPING_INTERVAL": 0,
+        "UPLOAD_MAX_BYTES": 5_000_000,
+        "GMAIL_SERVICE_ACCOUNT": "service-1020467772664@gcp-sa-gsuiteaddons.iam.gserviceaccount.com",
+        "GMAIL_OAUTH_CLIENT_ID": "1020467772664-2o4v.apps.googleusercontent.com",
+        "GMAIL_ENDPOINT_URLS": (
+            "https://addon.northwind.example/gmail/compose",
+            "https://addon.northwind.example/gmail/homepage",
+        ),
+        "SIGNIN_MICROSOFT_CLIENT_ID": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+        "SIGNIN_MICROSOFT_CLIENT_SECRET": config.Secret("entra-signin-secret"),
+        "SIGNIN_MICROSOFT_TENANT": "organizations",
+        "SIGNIN_MICROSOFT_AUTHORITY_HOST": "login.microsoftonline.us",
+        "SIGNIN_MICROSOFT_ROLE_GROUPS": {
+            "admin": ("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",),
+            "hr": ("1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",),
+        },
+        "SIGNIN_GOOGLE_CLIENT_ID": "1234567890-console.apps.googleusercontent.com",
+        "SIGNIN_GOOGLE_CLIENT_SECRET": config.Secret("google-signin-secret"),
+        "SIGNIN_GOOGLE_HOSTED_DOMAINS": ("northwind.example", "northwind.co.uk"),
         "DATABASE_URL": "postgresql+psycopg://lg@db.internal/leaverguard",
     }
 
@@ -173,6 +207,18 @@ def test_without_any_setting_the_defaults_apply_and_production_is_assumed():
         "APPROVAL_EXPIRY_HOURS": 72,
         "APPROVAL_REMINDER_HOURS": 24,
         "HOUSEKEEPING_INTERVAL": 30,
+        "UPLOAD_MAX_BYTES": 100_000_000,
+        "GMAIL_SERVICE_ACCOUNT": "",
+        "GMAIL_OAUTH_CLIENT_ID": "",
+        "GMAIL_ENDPOINT_URLS": (),
+        "SIGNIN_MICROSOFT_CLIENT_ID": "",
+        "SIGNIN_MICROSOFT_CLIENT_SECRET": config.Secret(),
+        "SIGNIN_MICROSOFT_TENANT": "",
+        "SIGNIN_MICROSOFT_AUTHORITY_HOST": "",
+        "SIGNIN_MICROSOFT_ROLE_GROUPS": {},
+        "SIGNIN_GOOGLE_CLIENT_ID": "",
+        "SIGNIN_GOOGLE_CLIENT_SECRET": config.Secret(),
+        "SIGNIN_GOOGLE_HOSTED_DOMAINS": (),
         "DATABASE_URL": "",
     }
 

@@ -76,7 +76,8 @@ def _verdicts_until_both_workers_answered(base: str, log: Path) -> set[str]:
     start = len(log.read_text().splitlines())
 
     def check(_: int) -> str:
-        answer = requests.post(f"{base}/api/v1/check", headers=LEAVER | {"Connection": "close"}, json=TO_CLIENT)
+        headers = LEAVER | {"Connection": "close"}
+        answer = requests.post(f"{base}/api/v1/check", headers=headers, json=TO_CLIENT, timeout=30)
         return answer.json().get("verdict", f"HTTP {answer.status_code}")
 
     verdicts: set[str] = set()

@@ -31,6 +31,20 @@ PURE_MODULES = [
     # The sync merge rules and their values (issue 7).
     "server.sync.records",
     "server.sync.merge",
+    # The admin console's form parsing, filters, evidence rows and CSV cells (issue 6).
+    "server.console.policy_form",
+    "server.console.policy_diff",
+    "server.console.probe_form",
+    "server.console.audit_query",
+    "server.console.evidence",
+    "server.console.csv_out",
+    # The Departures and Clients forms: typed fields as model values, or a message per field (issue 6).
+    "server.console.register_forms",
+    # Who a sign-in provider's verified claims name, and the roles they grant (issue 6).
+    "server.signin_claims",
+    # The Gmail add-on's cards and texts (issue 5).
+    "server.gmail_cards",
+    "server.gmail_texts",
 ]
 
 #: Top-level packages that no pure module may import, directly or through another server module.
