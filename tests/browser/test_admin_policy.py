@@ -93,6 +93,21 @@ def test_a_viewer_sees_the_grid_disabled_and_a_forced_post_is_refused(app, live_
     assert page.evaluate(CHECK) == "require_approval"
 
 
+def test_an_admins_post_without_the_csrf_token_is_refused_and_changes_nothing(app, live_server, page):
+    sign_in(page, live_server, ADMIN, "/admin/policy")
+    post = """async (withToken) => {
+          const form = new FormData(document.querySelector("[name='ladder.notice.client_contact']").form);
+          form.set("ladder.notice.client_contact", "block");
+          if (!withToken) form.delete("csrf_token");
+          return (await fetch("/admin/policy", {method: "POST", body: form})).status;
+        }"""
+
+    assert page.evaluate(post, False) == 400
+    assert page.evaluate(CHECK) == "require_approval"
+    assert page.evaluate(post, True) == 200  # the very same form, with its token, saves
+    assert page.evaluate(CHECK) == "block"
+
+
 PAGES = [
     ("dashboard", "/admin/"),
     ("policy", "/admin/policy"),
