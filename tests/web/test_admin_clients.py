@@ -26,18 +26,7 @@ from .register_helpers import (
     signed_in,
     text,
     version_of,
-    with_roles,
 )
-
-
-@pytest.fixture
-def console(app):
-    return with_roles(app)
-
-
-@pytest.fixture
-def admin(console):
-    return signed_in(console.test_client(), ADMIN)
 
 
 def account(engine, name="Contoso Ltd", *, owner="bob@northwind.example", domains=(), contacts=(), source="manual"):

@@ -27,18 +27,7 @@ from .register_helpers import (
     text,
     today,
     version_of,
-    with_roles,
 )
-
-
-@pytest.fixture
-def console(app):
-    return with_roles(app)
-
-
-@pytest.fixture
-def admin(console):
-    return signed_in(console.test_client(), ADMIN)
 
 
 def leaver(email="alice@northwind.example", *, phase="notice", source="manual", **values) -> Departure:

@@ -27,18 +27,7 @@ from .register_helpers import (
     signed_in,
     text,
     today,
-    with_roles,
 )
-
-
-@pytest.fixture
-def console(app):
-    return with_roles(app)
-
-
-@pytest.fixture
-def admin(console):
-    return signed_in(console.test_client(), ADMIN)
 
 
 def departures_csv(*, bad: bool = False) -> bytes:
