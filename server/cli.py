@@ -24,6 +24,7 @@ from . import db, demo, imports
 from .auth.entra import EntraSettings
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
 from .manifests import gmail, outlook, package
+from .manifests.sites import BadBaseUrl
 from .sync.cli import sync_cli
 
 
@@ -188,17 +189,22 @@ def outlook_manifest_command(base_url: str | None, out: Path) -> None:
 def _outlook_addin(base_url: str | None) -> outlook.OutlookAddin:
     """The add-in served from `base_url` (exit 2 naming the problem), warning when the server calls another origin."""
     config = current_app.config
-    if not (base_url or config["BASE_URL"]):
-        raise click.BadParameter("give --base-url https://… or set LEAVERGUARD_BASE_URL", param_hint="--base-url")
-    try:
-        outlook.origin(base_url or config["BASE_URL"])
-    except outlook.BadBaseUrl as exc:
-        source = "--base-url" if base_url else "LEAVERGUARD_BASE_URL (give --base-url)"
-        raise click.BadParameter(str(exc), param_hint=source) from None
-    addin = outlook.describe(base_url or config["BASE_URL"], fail_mode=config["ADDIN_FAIL_MODE"], web_app=_web_app())
+    addin = outlook.describe(_site(base_url, outlook.origin), fail_mode=config["ADDIN_FAIL_MODE"], web_app=_web_app())
     if config["BASE_URL"] and config["BASE_URL"].rstrip("/").lower() != addin.origin:
         click.echo(f"warning: LEAVERGUARD_BASE_URL is {config['BASE_URL']}: the add-in's script calls that", err=True)
     return addin
+
+
+def _site(base_url: str | None, origin: Callable[[str], str]) -> str:
+    """The origin an add-in is served from: --base-url, else LEAVERGUARD_BASE_URL (exit 2 naming the problem)."""
+    given = base_url or current_app.config["BASE_URL"]
+    if not given:
+        raise click.BadParameter("give --base-url https://… or set LEAVERGUARD_BASE_URL", param_hint="--base-url")
+    try:
+        return origin(given)
+    except BadBaseUrl as exc:
+        hint = "--base-url" if base_url else "LEAVERGUARD_BASE_URL (give --base-url)"
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 def _web_app() -> outlook.WebApp | None:
@@ -223,7 +229,7 @@ def _web_app() -> outlook.WebApp | None:
 @click.option("--base-url", help="The https:// origin Google calls (default: LEAVERGUARD_BASE_URL).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
 def gmail_manifest_command(base_url: str | None, out: Path) -> None:
-    site = _gmail_origin(base_url)
+    site = _site(base_url, gmail.origin)
     try:
         written = package.write(package.gmail_files(site), out)
     except OSError as exc:
@@ -237,18 +243,6 @@ def gmail_manifest_command(base_url: str | None, out: Path) -> None:
             " workspace-add-ons get-authorization` shows both) or the server answers the add-on with 503",
             err=True,
         )
-
-
-def _gmail_origin(base_url: str | None) -> str:
-    """The origin Google is to call (exit 2 naming the problem)."""
-    given = base_url or current_app.config["BASE_URL"]
-    if not given:
-        raise click.BadParameter("give --base-url https://… or set LEAVERGUARD_BASE_URL", param_hint="--base-url")
-    try:
-        return gmail.origin(given)
-    except gmail.BadBaseUrl as exc:
-        hint = "--base-url" if base_url else "LEAVERGUARD_BASE_URL (give --base-url)"
-        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,8 @@ Pure: no Flask, no network, no files.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+
+from . import sites
 
 NAME = "LeaverGuard"
 LOGO_PATH = "/addin/gmail/logo.png"  # public: Google fetches it without a token
@@ -37,23 +38,9 @@ SCOPES = (
 )
 
 
-class BadBaseUrl(ValueError):
-    """The base URL cannot host the add-on; the message says why."""
-
-
 def origin(base_url: str) -> str:
-    """`https://host[:port]` from a base URL, or BadBaseUrl saying what is wrong with it."""
-    raw = base_url.strip()
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise BadBaseUrl(f"{raw!r} is not a URL") from None
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
-        raise BadBaseUrl(f"{raw!r} must be an https:// address with a host (Google calls add-ons only over HTTPS)")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise BadBaseUrl(f"{raw!r} must be the server's origin only (like https://leaverguard.example.com)")
-    return f"https://{parts.netloc.lower()}"
+    """`https://host[:port]` from a base URL, or sites.BadBaseUrl saying what is wrong with it."""
+    return sites.origin(base_url, https_because="Google calls add-ons only over HTTPS")
 
 
 def endpoint_urls(base_url: str) -> tuple[str, ...]:
@@ -63,7 +50,7 @@ def endpoint_urls(base_url: str) -> tuple[str, ...]:
 
 
 def deployment(base_url: str) -> dict[str, Any]:
-    """The deployment resource for the add-on served from `base_url` (BadBaseUrl when it cannot be)."""
+    """The deployment resource for the add-on served from `base_url` (sites.BadBaseUrl when it cannot be)."""
     site = origin(base_url)
     logo = site + LOGO_PATH
     return {

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import sites
+
 VERSION = "1.0.0"  # bump when the manifest changes, so Outlook clients pick the new one up
 MAILBOX_MIN_VERSION = "1.12"  # Smart Alerts (OnMessageSend); 1.14 extras are feature-detected by the script
 TASK_PANE_BUTTON = "LeaverGuardTaskPane"  # event.completed({commandId}) opens the pane through this control
@@ -72,10 +74,6 @@ TEXTS = {
     },
 }
 XML_LOCALES = {"es": "es-ES", "ru": "ru-RU"}  # <Override Locale=…> of the add-in only manifest
-
-
-class BadBaseUrl(ValueError):
-    """The base URL cannot host the add-in; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,20 +144,9 @@ def describe(base_url: str, *, fail_mode: str = "open", web_app: WebApp | None =
 
 
 def origin(base_url: str) -> str:
-    """`https://host[:port]` from a base URL, or BadBaseUrl saying what is wrong with it."""
-    raw = base_url.strip()
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise BadBaseUrl(f"{raw!r} is not a URL") from None
-    if parts.scheme != "https":
-        raise BadBaseUrl(f"{raw!r} must start with https:// (Outlook loads add-ins only over HTTPS)")
-    if not parts.hostname or parts.username or parts.password:
-        raise BadBaseUrl(f"{raw!r} must name a host, with no user name or password")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise BadBaseUrl(
-            f"{raw!r} must be the server's origin only (like https://leaverguard.example.com): the add-in is"
-            f" served under {ADDIN_PATH} and /.well-known/ must be at the root of that origin"
-        )
-    return f"https://{parts.netloc.lower()}"
+    """`https://host[:port]` from a base URL, or sites.BadBaseUrl saying what is wrong with it."""
+    return sites.origin(
+        base_url,
+        https_because="Outlook loads add-ins only over HTTPS",
+        origin_because=f"the add-in is served under {ADDIN_PATH} and /.well-known/ must be at the root of that origin",
+    )

@@ -38,7 +38,7 @@ def outlook_files(addin: OutlookAddin) -> dict[str, bytes]:
 
 
 def gmail_files(base_url: str) -> dict[str, bytes]:
-    """What the `manifest gmail` command writes (gmail.BadBaseUrl when the base URL cannot host the add-on)."""
+    """What the `manifest gmail` command writes (sites.BadBaseUrl when the base URL cannot host the add-on)."""
     return {GMAIL_DEPLOYMENT: _json(gmail.deployment(base_url))}
 
 

@@ -12,8 +12,7 @@ import pytest
 from google.cloud import gsuiteaddons_v1
 from google.protobuf import json_format
 
-from server import create_app, db
-from server.manifests import gmail
+from server.manifests import gmail, sites
 
 BASE = "https://leaverguard.northwind.example"
 MINIMAL_SCOPES = {
@@ -86,26 +85,11 @@ def test_the_logo_is_on_the_same_origin_and_served_publicly(app):
     [("http://lg.example", "https://"), ("https://lg.example/sub", "origin only"), ("https://", "https://")],
 )
 def test_a_base_url_that_cannot_host_the_add_on_is_refused_with_the_reason(given, complaint):
-    with pytest.raises(gmail.BadBaseUrl, match=complaint):
+    with pytest.raises(sites.BadBaseUrl, match=complaint):
         gmail.deployment(given)
 
 
 # --- the command ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def make_runner(tmp_path):
-    apps = []
-
-    def make(**config):
-        settings = {"ENV": "development", "TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'lg.db'}"}
-        app = create_app(settings | config)
-        apps.append(app)
-        return app.test_cli_runner()
-
-    yield make
-    for app in apps:
-        db.dispose(app)
 
 
 GMAIL = {"GMAIL_SERVICE_ACCOUNT": "service-1@gcp-sa-gsuiteaddons.iam.gserviceaccount.com", "GMAIL_OAUTH_CLIENT_ID": "1"}

@@ -26,7 +26,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from server import create_app, db
-from server.manifests import outlook, outlook_json, outlook_xml, package
+from server.manifests import outlook, outlook_json, outlook_xml, package, sites
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "node_modules" / "@microsoft" / "app-manifest" / "build" / "json-schemas" / "teams"
@@ -91,7 +91,7 @@ def test_a_base_url_becomes_the_origin_the_add_in_is_served_from(given, origin):
     ],
 )
 def test_a_base_url_that_cannot_host_the_add_in_is_refused_with_the_reason(given, complaint):
-    with pytest.raises(outlook.BadBaseUrl, match=re.escape(complaint)):
+    with pytest.raises(sites.BadBaseUrl, match=re.escape(complaint)):
         outlook.origin(given)
 
 
@@ -361,21 +361,6 @@ def test_the_app_package_icons_are_the_sizes_microsoft_asks_for():
 
 
 # --- the command --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def make_runner(tmp_path):
-    apps = []
-
-    def make(**config):
-        settings = {"ENV": "development", "TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'lg.db'}"}
-        app = create_app(settings | config)
-        apps.append(app)
-        return app.test_cli_runner()
-
-    yield make
-    for app in apps:
-        db.dispose(app)
 
 
 ENTRA = {"ENTRA_CLIENT_ID": CLIENT_ID, "ENTRA_TENANTS": "7a1f3c2e-0b4d-4e6f-8a9b-1c2d3e4f5a6b"}

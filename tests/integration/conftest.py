@@ -1,0 +1,21 @@
+"""Fixtures of the integration tests beyond tests/conftest.py."""
+
+import pytest
+
+from server import create_app, db
+
+
+@pytest.fixture
+def make_runner(tmp_path):
+    """Builds CLI runners of development apps on a throw-away SQLite file, with settings of the test's choosing."""
+    apps = []
+
+    def make(**config):
+        settings = {"ENV": "development", "TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'lg.db'}"}
+        app = create_app(settings | config)
+        apps.append(app)
+        return app.test_cli_runner()
+
+    yield make
+    for app in apps:
+        db.dispose(app)
