@@ -48,6 +48,9 @@ def browser():
 def live_server(app):
     """The test's app served over real HTTP; yields its base URL (no trailing slash)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Request threads are joined on close, so none still holds a database connection when the test's app
+    # disposes its engines (a page's last fetch can still be running as the test ends).
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
