@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .model import ApprovalStatus, Decision, InvalidAddress, Verdict, normalise_address
+from .model import (
+    Address,
+    ApprovalStatus,
+    ClientMatch,
+    Decision,
+    Departure,
+    Finding,
+    InvalidAddress,
+    Verdict,
+    normalise_address,
+)
 
 
 class Refusal(StrEnum):
@@ -60,6 +70,18 @@ def identity_keys(*addresses: str | None) -> frozenset[str]:
     return frozenset(keys)
 
 
+def record_identities(departure: Departure | None) -> frozenset[str]:
+    """The keys of every address a departure record knows its person by: primary, aliases, personal ones."""
+    if departure is None:
+        return frozenset()
+    return identity_keys(departure.email, *departure.aliases, *departure.personal_addresses)
+
+
+def sender_identities(sender: Address, departure: Departure | None) -> frozenset[str]:
+    """The keys of every address the sender is known by: the caller's, and their departure record's."""
+    return record_identities(departure) | {sender.key}
+
+
 def is_own_request(person: str, sender_keys: frozenset[str]) -> bool:
     """True when `person` is the sender, under any address the register knows them by (compared by key).
 
@@ -97,6 +119,19 @@ def approvers_for(
     return tuple(sorted(routed or hr))
 
 
+def accounts_touched(clients: Mapping[str, ClientMatch], findings: Iterable[Finding]) -> set[str | None]:
+    """What approvers_for routes by: every client recipient's account, None for a held recipient on no account.
+
+    `clients` are the check's matches by recipient key; a recipient of a finding that holds the message for
+    sign-off but is on no client account (a webmail address under a stricter ladder) needs HR.
+    """
+    accounts: set[str | None] = {match.account_name for match in clients.values()}
+    held = identity_keys(*(r for f in findings if f.verdict == Verdict.REQUIRE_APPROVAL for r in f.recipients))
+    if held - clients.keys():
+        accounts.add(None)
+    return accounts
+
+
 @dataclass(frozen=True, slots=True)
 class RequestLimits:
     """How many sign-off requests one sender may make, and how many request mails one approver may get, per window."""
@@ -111,8 +146,10 @@ def retry_after(times: Iterable[datetime], limit: int, window: timedelta, now: d
 
     The wait lasts until enough of the counted times have left the window for one more to fit: after
     the oldest one when the count is at the limit, later when the limit was lowered below the count.
+    A time after `now` counts too: a request that waited for a lock took its clock reading before the
+    one that got in first and wrote a later time.
     """
-    counted = sorted(t for t in times if now - window < t <= now)
+    counted = sorted(t for t in times if t > now - window)
     if len(counted) < limit:
         return None
     leaving = counted[len(counted) - limit]

@@ -108,6 +108,7 @@ def test_a_person_is_the_sender_under_any_address_on_their_record(person, on_rec
         ([59.99] + [1] * 19, 20, 1),  # at least a second, rounded up
         ([50, 40, 30], 2, 1200),  # a limit lowered below the count: until enough have left
         ([0, 0], 2, 3600),
+        ([-0.01, 30], 2, 1800),  # a time a moment after `now` (written by a racing request) counts
     ],
 )
 def test_a_request_over_the_limit_waits_until_the_oldest_counted_one_leaves_the_window(minutes_ago, limit, wait):
