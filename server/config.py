@@ -532,8 +532,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "APPROVER_ROUTES": (
         {},
         _routes,
-        "per client account approvers, `Account name=a@x,b@x; Other=c@x`; a request touching a routed account"
-        " goes to its approvers instead of HR_APPROVERS",
+        "per client account approvers, `Account name=a@x,b@x; Other=c@x`; a request goes to the approvers on the"
+        " route of every account it touches, else to HR_APPROVERS (never to its sender)",
     ),
     "ADMIN_USERS": (
         (),

@@ -162,8 +162,7 @@ def limit_message(reached: signoff.LimitReached, locale: str) -> str:
 
 def _limited(reached: signoff.LimitReached, locale: str):
     """429 with Retry-After (seconds until one more request fits) and the sentence the task pane shows."""
-    details = [{"limit": reached.limit, "allowed": reached.allowed, "retry_after": reached.retry_after}]
-    response = error_response(ApiError(429, _LIMIT_CODES[reached.limit], limit_message(reached, locale), details))
+    response = error_response(ApiError(429, _LIMIT_CODES[reached.limit], limit_message(reached, locale)))
     response.headers["Retry-After"] = str(reached.retry_after)
     return response
 
