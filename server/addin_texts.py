@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "errorAuth": "LeaverGuard could not confirm who you are. Close and reopen this pane, or sign in to Outlook again.",
         "errorNoApprovers": "No HR approver is set up for this message yet. Please tell your IT helpdesk.",
         "errorUnreachable": "LeaverGuard cannot be reached right now. Please try again in a minute.",
+        "errorTooMany": "Too many sign-off requests for now. Please try again later.",
     },
     "es": {
         "title": "LeaverGuard",
@@ -73,6 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "errorAuth": "LeaverGuard no ha podido confirmar quién eres. Cierra y vuelve a abrir este panel o inicia sesión de nuevo en Outlook.",
         "errorNoApprovers": "Aún no hay ningún aprobador de RR. HH. configurado para este mensaje. Avisa al servicio de informática.",
         "errorUnreachable": "Ahora mismo no se puede conectar con LeaverGuard. Inténtalo de nuevo en un minuto.",
+        "errorTooMany": "Demasiadas solicitudes de aprobación por ahora. Inténtalo de nuevo más tarde.",
     },
     "ru": {
         "title": "LeaverGuard",
@@ -106,5 +108,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "errorAuth": "LeaverGuard не смог подтвердить, кто вы. Закройте и снова откройте панель или заново войдите в Outlook.",
         "errorNoApprovers": "Для этого письма ещё не назначен согласующий в HR. Сообщите в ИТ-поддержку.",
         "errorUnreachable": "LeaverGuard сейчас недоступен. Повторите попытку через минуту.",
+        "errorTooMany": "Слишком много запросов на согласование. Повторите попытку позже.",
     },
 }

@@ -21,6 +21,7 @@ from .web import (
     errors,
     gmail,
     headers,
+    limits,
     meta,
     signin,
     signin_google,
@@ -57,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     app.register_blueprint(approvals.bp)
     admin.init_app(app)
+    limits.init_app(app)  # request limits on the sign-in and approval-link pages only
     if app.config["ENV"] == "development":
         app.register_blueprint(dev_outbox.bp)
     _housekeeping(app)

@@ -1,4 +1,4 @@
-"""HR sign-off rules, pure: who is asked, whether a message may be put to HR, and when a request is due.
+"""HR sign-off rules, pure: who is asked, who may decide, how often one may ask, and when a request is due.
 
 The workflow (store, mail, pages) lives in services.signoff and web.approvals;
 this module only decides, over plain values, so it is tested without I/O.
@@ -9,12 +9,23 @@ that does I/O.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .model import ApprovalStatus, Decision, Verdict
+from .model import (
+    Address,
+    ApprovalStatus,
+    ClientMatch,
+    Decision,
+    Departure,
+    Finding,
+    InvalidAddress,
+    Verdict,
+    normalise_address,
+)
 
 
 class Refusal(StrEnum):
@@ -48,17 +59,101 @@ def refusal(decision: Decision) -> Refusal | None:
     return None
 
 
-def approvers_for(
-    accounts: Iterable[str], default: Iterable[str], routes: Mapping[str, tuple[str, ...]]
-) -> tuple[str, ...]:
-    """Who is asked: the routed approvers of every client account involved, else the default HR list.
+def identity_keys(*addresses: str | None) -> frozenset[str]:
+    """The matching keys of `addresses` (model.Address.key); blanks and unparseable values are left out."""
+    keys = set()
+    for value in filter(None, addresses):
+        try:
+            keys.add(normalise_address(value).key)
+        except InvalidAddress:
+            continue  # a malformed alias on record must not stop the check of the others
+    return frozenset(keys)
 
-    Routes are keyed by account name, case-insensitively; the answer is sorted
-    and has no duplicates, so the same message always goes to the same people.
+
+def record_identities(departure: Departure | None) -> frozenset[str]:
+    """The keys of every address a departure record knows its person by: primary, aliases, personal ones."""
+    if departure is None:
+        return frozenset()
+    return identity_keys(departure.email, *departure.aliases, *departure.personal_addresses)
+
+
+def sender_identities(sender: Address, departure: Departure | None) -> frozenset[str]:
+    """The keys of every address the sender is known by: the caller's, and their departure record's."""
+    return record_identities(departure) | {sender.key}
+
+
+def is_own_request(person: str, sender_keys: frozenset[str]) -> bool:
+    """True when `person` is the sender, under any address the register knows them by (compared by key).
+
+    Nobody decides their own sign-off request, whatever their role: an HR approver who is leaving, a
+    route approver, an admin. `sender_keys` holds the request's sender and every alias and personal
+    address of their departure record (identity_keys).
     """
-    by_name = {name.casefold(): people for name, people in routes.items()}
-    routed = {person for account in accounts for person in by_name.get(account.casefold(), ())}
-    return tuple(sorted(routed or set(default)))
+    return bool(identity_keys(person) & sender_keys)
+
+
+def approvers_for(
+    accounts: Iterable[str | None],
+    default: Iterable[str],
+    routes: Mapping[str, tuple[str, ...]],
+    sender_keys: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
+    """Who is asked: the approvers every touched account's route shares, else the HR list; never the sender.
+
+    `accounts` names the client account of every client recipient, and holds None for a recipient that
+    holds the message without being on any account. A route approver speaks only for their own accounts,
+    so a request goes to a route only when one person is on the route of *every* account the message
+    touches (then any one decision covers them all, and first-decision-wins cannot skip an account);
+    a message that touches an unrouted account, or accounts whose routes share nobody, goes to HR. So a
+    Cc on another account can only send the request to HR, never to an approver the sender prefers.
+    Routes are keyed by account name, case-insensitively; the sender is left out of every list (they
+    get no link) and the answer is sorted, so the same message always goes to the same people.
+    """
+    by_name = {name.casefold(): set(people) for name, people in routes.items()}
+    touched = set(accounts)
+    shared: set[str] = set()
+    if touched and None not in touched:
+        shared = set.intersection(*(by_name.get(name.casefold(), set()) for name in touched if name is not None))
+    routed = {person for person in shared if not is_own_request(person, sender_keys)}
+    hr = {person for person in default if not is_own_request(person, sender_keys)}
+    return tuple(sorted(routed or hr))
+
+
+def accounts_touched(clients: Mapping[str, ClientMatch], findings: Iterable[Finding]) -> set[str | None]:
+    """What approvers_for routes by: every client recipient's account, None for a held recipient on no account.
+
+    `clients` are the check's matches by recipient key; a recipient of a finding that holds the message for
+    sign-off but is on no client account (a webmail address under a stricter ladder) needs HR.
+    """
+    accounts: set[str | None] = {match.account_name for match in clients.values()}
+    held = identity_keys(*(r for f in findings if f.verdict == Verdict.REQUIRE_APPROVAL for r in f.recipients))
+    if held - clients.keys():
+        accounts.add(None)
+    return accounts
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """How many sign-off requests one sender may make, and how many request mails one approver may get, per window."""
+
+    per_sender: int = 20
+    per_approver: int = 100
+    window: timedelta = timedelta(hours=1)
+
+
+def retry_after(times: Iterable[datetime], limit: int, window: timedelta, now: datetime) -> int | None:
+    """None while fewer than `limit` of `times` fall in the window ending at `now`; else whole seconds to wait.
+
+    The wait lasts until enough of the counted times have left the window for one more to fit: after
+    the oldest one when the count is at the limit, later when the limit was lowered below the count.
+    A time after `now` counts too: a request that waited for a lock took its clock reading before the
+    one that got in first and wrote a later time.
+    """
+    counted = sorted(t for t in times if t > now - window)
+    if len(counted) < limit:
+        return None
+    leaving = counted[len(counted) - limit]
+    return max(1, math.ceil((leaving + window - now).total_seconds()))
 
 
 def expires_at(created_at: datetime, timing: Timing) -> datetime:

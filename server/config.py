@@ -435,6 +435,53 @@ GMAIL_SETTINGS: dict[str, tuple[Any, Any, str]] = {
 }
 
 
+# --- request limits: sign-off requests (in the database) and unauthenticated pages (Flask-Limiter), issue 12 ---
+
+
+def rate_limits(raw: str) -> str:
+    """Flask-Limiter's notation, `30 per minute` or several joined by `;` (`30/minute; 300/hour`), checked."""
+    from limits import parse_many  # Flask-Limiter's own parser, so what is accepted here is what applies
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingError(f"{raw.strip()!r} is not a limit such as `30 per minute` or `30/minute; 300/hour`") from None
+    return raw.strip()
+
+
+def storage_uri(raw: str) -> str:
+    value = raw.strip()
+    if not re.fullmatch(r"(memory|redis|rediss|redis\+sentinel|redis\+cluster|memcached)://\S*", value):
+        raise SettingError(f"{value!r} is not memory://, redis://host:port or memcached://host:port")
+    return value
+
+
+LIMIT_SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    "SIGNOFF_REQUESTS_PER_HOUR": (
+        20,
+        _positive_int,
+        "sign-off requests one sender may make in an hour (counted in the database); more is a 429",
+    ),
+    "SIGNOFF_MAILS_PER_APPROVER_PER_HOUR": (
+        100,
+        _positive_int,
+        "sign-off request mails one approver's mailbox may be sent in an hour; a request that would send more is a 429",
+    ),
+    "RATELIMIT_STORAGE_URI": (
+        "memory://",
+        storage_uri,
+        "where the page request limits are counted: memory:// (each worker counts alone), redis://… or memcached://…",
+    ),
+    "RATELIMIT_SIGNIN": ("30 per minute", rate_limits, "requests per client address to the sign-in pages"),
+    "RATELIMIT_APPROVAL_LINKS": ("60 per minute", rate_limits, "requests per client address to /approvals/<token>"),
+    "RATELIMIT_TRUSTED_PROXIES": (
+        0,
+        _non_negative_int,
+        "proxies in front of the server that append to X-Forwarded-For; the client address is the entry they saw",
+    ),
+}
+
+
 def parse_setting(name: str, raw: Any) -> Any:
     """`raw` parsed by SETTINGS[name]'s parser, or SystemExit with the same message `load` gives."""
     try:
@@ -485,8 +532,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "APPROVER_ROUTES": (
         {},
         _routes,
-        "per client account approvers, `Account name=a@x,b@x; Other=c@x`; a request touching a routed account"
-        " goes to its approvers instead of HR_APPROVERS",
+        "per client account approvers, `Account name=a@x,b@x; Other=c@x`; a request goes to the approvers on the"
+        " route of every account it touches, else to HR_APPROVERS (never to its sender)",
     ),
     "ADMIN_USERS": (
         (),
@@ -523,6 +570,7 @@ SETTINGS.update(SYNC_SETTINGS)
 SETTINGS.update(MAIL_SETTINGS)
 SETTINGS.update(SIGNIN_SETTINGS)
 SETTINGS.update(GMAIL_SETTINGS)
+SETTINGS.update(LIMIT_SETTINGS)
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -9,10 +9,12 @@ Must not import Flask.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, false, insert, or_, select, text, update
 
 from . import tables as t
 from .model import ApprovalStatus
@@ -40,6 +42,45 @@ def insert_request(conn: Connection, values: dict[str, Any]) -> int:
 def get_request(conn: Connection, approval_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(_R).where(_R.c.id == approval_id)).first()
     return _plain(row) if row else None
+
+
+def lock_for_new_request(conn: Connection, names: Iterable[str]) -> None:
+    """Hold off every other making of a request by these senders and approvers until this transaction ends.
+
+    The hourly limits count rows and then insert one: two workers must not both count before either
+    inserts. PostgreSQL: one transaction-scoped advisory lock per name, taken in sorted order so that
+    two callers never wait on each other in a circle. SQLite has one writer at a time: a first statement
+    that writes (an UPDATE matching nothing still takes the database's write lock, waiting out the busy
+    timeout) keeps other writers out until this one commits, and every count after it sees every
+    committed request.
+    """
+    if conn.dialect.name == "postgresql":
+        for name in sorted(set(names)):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+    else:
+        conn.execute(update(_R).where(false()).values(id=_R.c.id))
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for `name`, apart from any other use of advisory locks."""
+    digest = hashlib.sha256(f"leaverguard.signoff:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def request_times(conn: Connection, sender_keys: Iterable[str], since: datetime) -> list[datetime]:
+    """When the requests made under any of `sender_keys` after `since` were made (the per-sender limit)."""
+    query = select(_R.c.created_at).where(_R.c.sender_key.in_(sorted(set(sender_keys))), _R.c.created_at > since)
+    return [_aware(at) for at in conn.scalars(query)]
+
+
+def link_times(conn: Connection, approvers: Iterable[str], since: datetime) -> dict[str, list[datetime]]:
+    """For each approver, when the request mails (one link each) sent to them after `since` were queued."""
+    people = sorted(set(approvers))
+    times: dict[str, list[datetime]] = {person: [] for person in people}
+    query = select(_L.c.approver_email, _L.c.created_at).where(_L.c.approver_email.in_(people), _L.c.created_at > since)
+    for person, at in conn.execute(query):
+        times[person].append(_aware(at))
+    return times
 
 
 def live_request(conn: Connection, sender_key: str, fingerprint: str, now: datetime) -> dict[str, Any] | None:

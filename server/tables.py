@@ -171,8 +171,13 @@ approval_requests = Table(
     Column("context", JSON, nullable=False, default=dict),
     Column("reminded_at", DateTime(timezone=True)),
     Column("consumed_at", DateTime(timezone=True)),
+    # Added in 0008: the keys of every address the sender's departure record knew when they asked (the
+    # request's sender_key, aliases, personal addresses), so nobody decides their own request under another
+    # address, and the hourly request limit counts one person's requests whichever address they asked from.
+    Column("sender_keys", JSON, nullable=False, default=list),
     Index("ix_approval_requests_sender_fingerprint", "sender_key", "fingerprint"),
     Index("ix_approval_requests_status_created", "status", "created_at"),
+    Index("ix_approval_requests_sender_created", "sender_key", "created_at"),  # the per-sender limit (0008)
 )
 
 # One signed link per approver per request. The token in the e-mail names a row
@@ -186,6 +191,7 @@ approval_links = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("opened_at", DateTime(timezone=True)),
     Column("used_at", DateTime(timezone=True)),
+    Index("ix_approval_links_approver_created", "approver_email", "created_at"),  # the per-approver limit (0008)
 )
 
 # Every e-mail LeaverGuard sends, queued first and delivered by a worker, so a

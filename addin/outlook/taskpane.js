@@ -79,6 +79,10 @@
     if (code === "approval_not_needed") return t("errorNotNeeded");
     if (code === "approval_cannot_lift_block") return t("errorCannotLift");
     if (code === "approvals_not_configured") return t("errorNoApprovers");
+    // An hourly sign-off limit: the server's sentence is in the user's language and says when to ask again.
+    if (answer.status === 429) {
+      return (answer.body && answer.body.error && answer.body.error.message) || t("errorTooMany");
+    }
     if (answer.status === 400 || answer.status === 413) return t("errorInvalid") + " " + serverMessage(answer);
     return t("errorUnreachable");
   }

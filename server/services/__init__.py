@@ -1,8 +1,10 @@
 """Use cases: load the facts, ask the pure core, record what happened, return the answer.
 
 - checking: the send-time check (`check_message`) and the settings cache.
-- signoff: HR sign-off requests, decisions, reminders and expiry.
-- signoff_records: a sign-off request's stored row and the mails it queues.
+- signoff: HR sign-off decisions (never by the sender), reminders and expiry; re-exports the two below.
+- signoff_requests: making a request: who is asked, the hourly limits, the row and the mails.
+- signoff_settings: what sign-off reads from configuration.
+- signoff_records: a sign-off request's stored row, the mails it queues and its audit events.
 - policy_admin: the policy page: save an admin's settings (audited, version-checked), test a message.
 - console: the admin console's read-only views: dashboard, sign-off queue, sync status.
 - audit_log: the audit log's pages, its CSV export and a leaver's evidence (exports audited).

@@ -1,69 +1,38 @@
-"""HR sign-off use cases: request, open a link, decide, and the timed work (reminders, expiry).
+"""HR sign-off use cases: open a link, decide, and the timed work (reminders, expiry); making a request is
+signoff_requests.py's (re-exported here, with the settings, for the views).
 
 Every mail is queued in the same transaction as the change that causes it and
 delivered later by services.mailing, so a mail server outage never loses or
-breaks a request. Every step is an audit event.
+breaks a request. Every step is an audit event. Nobody decides their own request:
+the one decide function behind the link and the console refuses it.
 
 Must not import Flask.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from .. import approvals, links, mail_content, signoff_store, store
-from ..approvals import Refusal, Timing
 from ..model import ApprovalStatus
 from . import signoff_records
-from .checking import CheckMode, CheckRequest, SettingsCache, check_message
+from .signoff_records import audit
+from .signoff_requests import LimitReached, SignoffLimited, SignoffRefused, request_signoff
+from .signoff_settings import SignoffSettings
 
-
-@dataclass(frozen=True, slots=True)
-class SignoffSettings:
-    """What the workflow needs from configuration."""
-
-    secret: str
-    base_url: str  # where links point, without a trailing slash
-    approvers: tuple[str, ...] = ()
-    routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    hr_locale: str = "en"
-    timing: Timing = field(default_factory=Timing)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SignoffSettings:
-        """From app.config (keys without the LEAVERGUARD_ prefix)."""
-        timing = Timing(
-            expiry=timedelta(hours=config["APPROVAL_EXPIRY_HOURS"]),
-            reminder=timedelta(hours=config["APPROVAL_REMINDER_HOURS"]),
-        )
-        return cls(
-            secret=config["SECRET_KEY"],
-            base_url=config["BASE_URL"].rstrip("/"),
-            approvers=tuple(config["HR_APPROVERS"]),
-            routes=config["APPROVER_ROUTES"],
-            hr_locale=config["HR_LOCALE"],
-            timing=timing,
-        )
-
-    def link(self, approval_id: int, link_id: int) -> str:
-        return f"{self.base_url}/approvals/{links.sign(self.secret, approval_id, link_id)}"
-
-
-class SignoffRefused(Exception):
-    """The message cannot be put to HR; `refusal` is the reason (an API error code)."""
-
-    def __init__(self, refusal: Refusal):
-        super().__init__(refusal.value)
-        self.refusal = refusal
+__all__ = ["LimitReached", "SignoffLimited", "SignoffRefused", "SignoffSettings", "request_signoff"]
 
 
 class NotAnApprover(Exception):
     """The signed-in person is not one of the approvers the request went to."""
+
+
+class OwnRequest(NotAnApprover):
+    """The signed-in person is the request's sender, under one of their addresses: nobody decides their own."""
 
 
 class RequestNotFound(Exception):
@@ -81,49 +50,7 @@ class OpenedLink:
     status: ApprovalStatus
     history: list[dict[str, Any]]
     link_id: int | None
-
-
-def request_signoff(
-    engine: Engine,
-    check_request: CheckRequest,
-    *,
-    justification: str,
-    attestation: bool,
-    settings: SignoffSettings,
-    now: datetime,
-    settings_cache: SettingsCache | None = None,
-) -> tuple[dict[str, Any], bool]:
-    """The sign-off request for this message: (request, True) when created, (existing, False) when one is live.
-
-    Raises SignoffRefused when the message needs no sign-off, is blocked
-    outright, or nobody is configured to approve it.
-    """
-    preview = replace(check_request, mode=CheckMode.PREVIEW)  # the request itself is not a send
-    result = check_message(engine, preview, now=now, settings_cache=settings_cache)
-    if result.fingerprint is None:
-        raise SignoffRefused(Refusal.NOT_NEEDED)
-    sender_key = check_request.sender.key
-    with engine.begin() as conn:
-        existing = signoff_store.live_request(conn, sender_key, result.fingerprint, now)
-        if existing is not None:
-            return existing, False
-        refusal = approvals.refusal(result.decision)
-        if refusal is not None:
-            raise SignoffRefused(refusal)
-        people = approvals.approvers_for(
-            {m.account_name for m in result.clients.values()}, settings.approvers, settings.routes
-        )
-        if not people:
-            raise SignoffRefused(Refusal.NO_APPROVERS)
-        values = signoff_records.request_values(
-            check_request, result, justification, attestation, people, settings.timing, now
-        )
-        approval_id = signoff_store.insert_request(conn, values)
-        request = signoff_store.get_request(conn, approval_id)
-        for person in people:
-            signoff_records.mail_approver(conn, request, person, settings, now)
-        _audit(conn, now, "approval.requested", check_request.sender.email, request, approvers=list(people))
-    return request, True
+    sender_keys: frozenset[str] = frozenset()  # every address the sender is known by (check_decider)
 
 
 def sender_request(engine: Engine, approval_id: int, sender_key: str) -> dict[str, Any] | None:
@@ -136,17 +63,17 @@ def sender_request(engine: Engine, approval_id: int, sender_key: str) -> dict[st
 def open_link(engine: Engine, token: str, *, user: str, settings: SignoffSettings, now: datetime) -> OpenedLink:
     """The request behind a link token, for one of its approvers; records the first opening.
 
-    Raises LinkError when the token is forged, garbled or too old, and
-    NotAnApprover when `user` was not asked (they see nothing of the message).
+    Raises LinkError when the token is forged, garbled or too old, NotAnApprover when `user` was
+    not asked, and OwnRequest when `user` is the sender (they see nothing of the message).
     """
     with engine.begin() as conn:
         request, link = _resolve(conn, token, settings)
-        if not may_decide(request, user):
-            raise NotAnApprover(user)
+        sender_keys = _sender_keys(conn, request)
+        check_decider(request, sender_keys, user)
         if signoff_store.mark_link(conn, link["id"], "opened_at", now):
-            _audit(conn, now, "approval.link_opened", link["approver_email"], request, link_id=link["id"])
+            audit(conn, now, "approval.link_opened", link["approver_email"], request, link_id=link["id"])
         history = [r for r in signoff_store.requests_of(conn, request["sender_key"]) if r["id"] != request["id"]]
-    return OpenedLink(request, _status(request, now), history, link["id"])
+    return OpenedLink(request, _status(request, now), history, link["id"], sender_keys)
 
 
 def open_request(engine: Engine, approval_id: int, now: datetime) -> OpenedLink:
@@ -159,12 +86,31 @@ def open_request(engine: Engine, approval_id: int, now: datetime) -> OpenedLink:
         if request is None:
             raise RequestNotFound(approval_id)
         history = [r for r in signoff_store.requests_of(conn, request["sender_key"]) if r["id"] != approval_id]
-    return OpenedLink(request, _status(request, now), history, None)
+        sender_keys = _sender_keys(conn, request)
+    return OpenedLink(request, _status(request, now), history, None, sender_keys)
 
 
-def may_decide(request: dict[str, Any], user: str) -> bool:
-    """The one rule of who decides, by link or on the console: the approvers the request went to."""
-    return user in request["approvers"]
+def check_decider(request: dict[str, Any], sender_keys: frozenset[str], user: str | None) -> None:
+    """The one rule of who decides, by link or on the console: an approver the request went to, never its sender.
+
+    Raises OwnRequest when `user` is the sender under any address they are known by (whatever their
+    role: an HR approver, a route approver or an admin who is leaving), NotAnApprover when they were
+    not asked. The sender is never asked (approvals.approvers_for), but an alias recorded after the
+    request, or a request made before that rule, could still name them.
+    """
+    if user is not None and approvals.is_own_request(user, sender_keys):
+        raise OwnRequest(user)
+    if user is None or user not in request["approvers"]:
+        raise NotAnApprover(user)
+
+
+def may_decide(opened: OpenedLink, user: str | None) -> bool:
+    """Whether `user` may decide the opened request (check_decider without the exception)."""
+    try:
+        check_decider(opened.request, opened.sender_keys, user)
+    except NotAnApprover:
+        return False
+    return True
 
 
 def decide(
@@ -218,10 +164,11 @@ def _decide(
     """The decision itself, shared by links and the console; final, and the first one wins.
 
     The conditional UPDATE lets exactly one of two simultaneous decisions win;
-    the other is shown who decided and when.
+    the other is shown who decided and when. Every approver asked speaks for every
+    account the message touches (approvals.approvers_for), so whichever decision
+    wins covers them all. Raises OwnRequest and NotAnApprover (check_decider).
     """
-    if not may_decide(request, user):
-        raise NotAnApprover(user)
+    check_decider(request, _sender_keys(conn, request), user)
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     values = {"status": status.value, "decided_at": now, "decided_by": user, "comment": comment or None}
     if approve:
@@ -233,7 +180,7 @@ def _decide(
             signoff_store.mark_link(conn, link_id, "used_at", now)
         signoff_records.mail_sender(conn, request, now)
         via = {"link_id": link_id} if link_id is not None else {"via": "console"}
-        _audit(conn, now, "approval.decided", user, request, decision=status.value, **via)
+        audit(conn, now, "approval.decided", user, request, decision=status.value, **via)
     return won, request
 
 
@@ -257,7 +204,7 @@ def remind_and_expire(engine: Engine, *, settings: SignoffSettings, now: datetim
             if signoff_store.expire(conn, approval_id):
                 request = signoff_store.get_request(conn, approval_id)
                 signoff_records.mail_sender(conn, request, now)
-                _audit(conn, now, "approval.expired", "leaverguard", request)
+                audit(conn, now, "approval.expired", "leaverguard", request)
                 expired += 1
     return reminded, expired
 
@@ -288,6 +235,16 @@ def _resolve(conn: Connection, token: str, settings: SignoffSettings) -> tuple[d
     return signoff_store.get_request(conn, approval_id), link
 
 
+def _sender_keys(conn: Connection, request: dict[str, Any]) -> frozenset[str]:
+    """The sender's addresses: those on the request, and those their departure record holds now."""
+    on_request = approvals.identity_keys(request["sender_email"]) | set(request["sender_keys"] or ())
+    return (
+        on_request
+        | {request["sender_key"]}
+        | approvals.record_identities(store.find_departure(conn, request["sender_key"]))
+    )
+
+
 def _status(request: dict[str, Any], now: datetime) -> ApprovalStatus:
     return approvals.effective_status(ApprovalStatus(request["status"]), request["expires_at"], now)
 
@@ -303,19 +260,7 @@ def _remind(conn: Connection, approval_id: int, settings: SignoffSettings, now: 
         url = settings.link(approval_id, link["id"])
         content = mail_content.hr_request(request, url, settings.hr_locale, reminder=True)
         signoff_records.enqueue(conn, "approval.reminder", request, [link["approver_email"]], content, now)
-    _audit(conn, now, "approval.reminded", "leaverguard", request)
-
-
-def _audit(conn: Connection, now: datetime, kind: str, actor: str, request: dict[str, Any], **details: Any) -> None:
-    store.record_audit(
-        conn,
-        at=now,
-        kind=kind,
-        actor=actor,
-        details={"sender": request["sender_email"], **details},
-        fingerprint=request["fingerprint"],
-        approval_id=request["id"],
-    )
+    audit(conn, now, "approval.reminded", "leaverguard", request)
 
 
 def _iso(value: datetime | None) -> str | None:

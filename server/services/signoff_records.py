@@ -1,6 +1,7 @@
-"""What HR sign-off writes besides the decision: a new request's row with its context snapshot, and the mails it queues.
+"""What HR sign-off writes besides the decision: a new request's row with its context snapshot, the mails it
+queues, and its audit events.
 
-Split from signoff.py, which holds the workflow (request, open, decide, remind, expire).
+Split from signoff.py (open, decide, remind, expire) and signoff_requests.py (making a request).
 Must not import Flask.
 """
 
@@ -11,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from .. import approvals, mail_content, signoff_store
+from .. import approvals, mail_content, signoff_store, store
 from ..approvals import Timing
 from ..model import ApprovalStatus, OutgoingMessage
 from .checking import CheckRequest, CheckResult
 
 if TYPE_CHECKING:
-    from .signoff import SignoffSettings
+    from .signoff_settings import SignoffSettings
 
 
 def request_values(
@@ -26,6 +27,7 @@ def request_values(
     justification: str,
     attestation: bool,
     people: tuple[str, ...],
+    sender_keys: frozenset[str],
     timing: Timing,
     now: datetime,
 ) -> dict[str, Any]:
@@ -34,6 +36,7 @@ def request_values(
     return {
         "sender_key": check_request.sender.key,
         "sender_email": check_request.sender.email,
+        "sender_keys": sorted(sender_keys),
         "fingerprint": result.fingerprint,
         "status": ApprovalStatus.PENDING.value,
         "recipients": [{"email": r.address.email, "field": r.field.value} for r in message.recipients],
@@ -92,3 +95,16 @@ def enqueue(conn, kind: str, request: dict, to: list[str], content: mail_content
     values = {"created_at": now, "next_attempt_at": now, "kind": kind, "approval_id": request["id"]}
     values |= {"recipients": to, "subject": content.subject, "text_body": content.text, "html_body": content.html}
     signoff_store.enqueue_mail(conn, values)
+
+
+def audit(conn: Connection, now: datetime, kind: str, actor: str, request: dict[str, Any], **details: Any) -> None:
+    """One audit event about a request: the sender, the fingerprint and the request id ride along."""
+    store.record_audit(
+        conn,
+        at=now,
+        kind=kind,
+        actor=actor,
+        details={"sender": request["sender_email"], **details},
+        fingerprint=request["fingerprint"],
+        approval_id=request["id"],
+    )

@@ -17,11 +17,12 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from .. import db, services
+from ..approval_texts import text
 from ..approvals import Refusal
 from ..auth import AuthError, Identity, verifiers
 from ..services import signoff
 from .check_payload import parse_approval, parse_check
-from .errors import ApiError
+from .errors import ApiError, error_response
 
 log = logging.getLogger(__name__)
 bp = Blueprint("addin_api", __name__, url_prefix="/api/v1")
@@ -137,6 +138,8 @@ def request_approval():
         )
     except signoff.SignoffRefused as exc:
         raise ApiError(*_REFUSALS[exc.refusal]) from None
+    except signoff.SignoffLimited as exc:
+        return _limited(exc.reached, check_request.locale)
     if created:
         current_app.extensions["leaverguard.housekeeper"].kick()  # send HR the mail now
     return jsonify(approval=signoff.view(approval, now)), 201 if created else 200
@@ -147,6 +150,21 @@ _REFUSALS = {
     Refusal.BLOCKED: (409, Refusal.BLOCKED.value, "this message is blocked outright; HR sign-off cannot release it"),
     Refusal.NO_APPROVERS: (503, Refusal.NO_APPROVERS.value, "no HR approver is configured for this message"),
 }
+
+
+_LIMIT_CODES = {"sender": "too_many_signoff_requests", "approver": "approver_mailbox_full"}
+
+
+def limit_message(reached: signoff.LimitReached, locale: str) -> str:
+    """What the sender is told, in their language, when a sign-off request runs into an hourly limit."""
+    return text(locale, f"limit_{reached.limit}", allowed=reached.allowed, minutes=reached.minutes)
+
+
+def _limited(reached: signoff.LimitReached, locale: str):
+    """429 with Retry-After (seconds until one more request fits) and the sentence the task pane shows."""
+    response = error_response(ApiError(429, _LIMIT_CODES[reached.limit], limit_message(reached, locale)))
+    response.headers["Retry-After"] = str(reached.retry_after)
+    return response
 
 
 @bp.get("/approvals/<int:approval_id>")

@@ -1,7 +1,7 @@
 """The HR approval page: `/approvals/<token>` shows a request in full; a POST approves or rejects it.
 
-GET never decides anything. Deciding needs a signed-in approver of the request
-and the form's CSRF token; the first decision wins and is final. A forged,
+GET never decides anything. Deciding needs a signed-in approver of the request who
+is not its sender, and the form's CSRF token; the first decision wins and is final. A forged,
 tampered, expired or foreign link gets a page that says so, never the message.
 """
 
@@ -30,8 +30,8 @@ def show(token: str):
         opened = signoff.open_link(db.engine(), token, user=user, settings=_settings(), now=datetime.now(UTC))
     except LinkError as exc:
         return _link_error(exc, lang)
-    except signoff.NotAnApprover:
-        return _not_an_approver(user, lang)
+    except signoff.NotAnApprover as exc:
+        return _not_an_approver(exc, user, lang)
     return _page(opened, lang)
 
 
@@ -54,8 +54,8 @@ def decide(token: str):
         opened = signoff.open_link(db.engine(), token, user=user, settings=settings, now=now)
     except LinkError as exc:
         return _link_error(exc, lang)
-    except signoff.NotAnApprover:
-        return _not_an_approver(user, lang)
+    except signoff.NotAnApprover as exc:
+        return _not_an_approver(exc, user, lang)
     current_app.extensions["leaverguard.housekeeper"].kick()  # tell the sender now, not at the next tick
     saved = text(lang, "decision_saved", status=text(lang, f"status_{opened.status.value}")) if won else None
     return _page(opened, lang, saved=saved), 200 if won else 409
@@ -114,8 +114,10 @@ def _link_error(exc: LinkError, lang: str):
     return render_template("link_error.html", t=_t(lang), lang=lang, message=text(lang, key)), status
 
 
-def _not_an_approver(user: str, lang: str):
-    message = text(lang, "not_an_approver", user=user)
+def _not_an_approver(exc: signoff.NotAnApprover, user: str, lang: str):
+    """403 that says why: not asked, or the sender themself (nobody decides their own request)."""
+    key = "own_request" if isinstance(exc, signoff.OwnRequest) else "not_an_approver"
+    message = text(lang, key, user=user)
     return render_template("link_error.html", t=_t(lang), lang=lang, message=message), 403
 
 

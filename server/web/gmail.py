@@ -43,7 +43,7 @@ from ..model import (
 )
 from ..services import signoff
 from . import gmail_event
-from .addin_api import json_body
+from .addin_api import json_body, limit_message
 from .check_payload import MAX_JUSTIFICATION_CHARS
 from .errors import ApiError
 
@@ -122,6 +122,8 @@ def signoff_submit():
         created = _request_signoff(caller, justification, attested)
     except signoff.SignoffRefused as exc:
         return _form_again(caller, text(caller.locale, _REFUSALS[exc.refusal]), justification)
+    except signoff.SignoffLimited as exc:  # the hourly limits: the card says when to ask again
+        return _form_again(caller, limit_message(exc.reached, caller.locale), justification)
     if created:
         current_app.extensions["leaverguard.housekeeper"].kick()  # send HR the mail now
     main = _compose_card(caller)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-from server import demo, signoff_store
+from server import demo, signoff_store, store
+from server.model import Departure
 
 ALICE = "alice@northwind.example"
 CAROL = "carol@northwind.example"
@@ -19,6 +21,23 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def seed(engine) -> None:
     assert demo.seed(engine, datetime.now(UTC))
+
+
+def add_leaver(engine, email: str) -> None:
+    """Put `email` on notice since yesterday (another leaver besides the demo's Alice)."""
+    today = datetime.now(UTC).date()
+    departure = Departure(
+        email=email, notice_date=today - timedelta(days=1), last_working_date=today + timedelta(days=20)
+    )
+    with engine.begin() as conn:
+        store.save_departure(conn, departure, datetime.now(UTC))
+
+
+def add_alias(engine, email: str, alias: str) -> None:
+    """Record one more address of the person whose departure record is `email` (as HR would on the console)."""
+    with engine.begin() as conn:
+        departure = store.find_departure(conn, email)
+        store.save_departure(conn, replace(departure, aliases=(*departure.aliases, alias)), datetime.now(UTC))
 
 
 def ask(client, sender: str = ALICE, **overrides):

@@ -60,6 +60,12 @@ EVERY_SETTING = {
     "LEAVERGUARD_SIGNIN_GOOGLE_CLIENT_ID": "1234567890-console.apps.googleusercontent.com",
     "LEAVERGUARD_SIGNIN_GOOGLE_CLIENT_SECRET": "google-signin-secret",
     "LEAVERGUARD_SIGNIN_GOOGLE_HOSTED_DOMAINS": "Northwind.example, northwind.co.uk",
+    "LEAVERGUARD_SIGNOFF_REQUESTS_PER_HOUR": "5",
+    "LEAVERGUARD_SIGNOFF_MAILS_PER_APPROVER_PER_HOUR": "40",
+    "LEAVERGUARD_RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/2",
+    "LEAVERGUARD_RATELIMIT_SIGNIN": " 10/minute; 100/hour ",
+    "LEAVERGUARD_RATELIMIT_APPROVAL_LINKS": "20 per minute",
+    "LEAVERGUARD_RATELIMIT_TRUSTED_PROXIES": "1",
     "DATABASE_URL": "postgresql+psycopg://lg@db.internal/leaverguard",
 }
 
@@ -170,6 +176,12 @@ def test_every_setting_is_read_and_parsed_from_the_environment():
         "SIGNIN_GOOGLE_CLIENT_ID": "1234567890-console.apps.googleusercontent.com",
         "SIGNIN_GOOGLE_CLIENT_SECRET": config.Secret("google-signin-secret"),
         "SIGNIN_GOOGLE_HOSTED_DOMAINS": ("northwind.example", "northwind.co.uk"),
+        "SIGNOFF_REQUESTS_PER_HOUR": 5,
+        "SIGNOFF_MAILS_PER_APPROVER_PER_HOUR": 40,
+        "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/2",
+        "RATELIMIT_SIGNIN": "10/minute; 100/hour",
+        "RATELIMIT_APPROVAL_LINKS": "20 per minute",
+        "RATELIMIT_TRUSTED_PROXIES": 1,
         "DATABASE_URL": "postgresql+psycopg://lg@db.internal/leaverguard",
     }
 
@@ -219,6 +231,12 @@ def test_without_any_setting_the_defaults_apply_and_production_is_assumed():
         "SIGNIN_GOOGLE_CLIENT_ID": "",
         "SIGNIN_GOOGLE_CLIENT_SECRET": config.Secret(),
         "SIGNIN_GOOGLE_HOSTED_DOMAINS": (),
+        "SIGNOFF_REQUESTS_PER_HOUR": 20,
+        "SIGNOFF_MAILS_PER_APPROVER_PER_HOUR": 100,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_SIGNIN": "30 per minute",
+        "RATELIMIT_APPROVAL_LINKS": "60 per minute",
+        "RATELIMIT_TRUSTED_PROXIES": 0,
         "DATABASE_URL": "",
     }
 
@@ -247,6 +265,27 @@ def test_a_number_setting_that_is_not_a_whole_number_stops_the_start_with_a_clea
         config.load({config.PREFIX + name: raw})
 
     assert stopped.value.code == f"LEAVERGUARD_{name}={raw!r} is not valid: {config.SETTINGS[name][2]}"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("SIGNOFF_REQUESTS_PER_HOUR", "0"),
+        ("SIGNOFF_REQUESTS_PER_HOUR", "twenty"),
+        ("SIGNOFF_MAILS_PER_APPROVER_PER_HOUR", "-1"),
+        ("RATELIMIT_SIGNIN", "lots"),
+        ("RATELIMIT_SIGNIN", "30 per fortnight"),
+        ("RATELIMIT_APPROVAL_LINKS", "60"),
+        ("RATELIMIT_STORAGE_URI", "http://cache.internal"),
+        ("RATELIMIT_STORAGE_URI", "redis"),
+        ("RATELIMIT_TRUSTED_PROXIES", "-1"),
+    ],
+)
+def test_a_request_limit_setting_that_makes_no_sense_stops_the_start_naming_it(name, raw):
+    with pytest.raises(SystemExit) as stopped:
+        config.load({config.PREFIX + name: raw})
+
+    assert str(stopped.value.code).startswith(f"LEAVERGUARD_{name}={raw!r} is not valid")
 
 
 @pytest.mark.parametrize("raw", ["staging", "Development", "dev", "prod"])

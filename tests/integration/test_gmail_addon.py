@@ -227,6 +227,18 @@ def test_a_sign_off_hr_cannot_give_is_explained_on_the_form(client, engine, to, 
     assert queued(engine, "approval.request") == []
 
 
+def test_over_the_hourly_limit_the_form_says_when_to_ask_again_and_hr_is_sent_nothing(client, app, engine):
+    app.config["SIGNOFF_REQUESTS_PER_HOUR"] = 1
+    ask_hr(client)
+
+    card = gh.only_card(ask_hr(client, to=(KIM, "info@tailspin.example")).get_json())
+
+    assert "<b>You have reached the limit of sign-off requests an hour (1). You can ask again in 60 min.</b>" in (
+        gh.texts(card)
+    )
+    assert len(queued(engine, "approval.request")) == 1
+
+
 def test_without_hr_approvers_the_form_says_to_tell_it(client, app, engine):
     app.config["HR_APPROVERS"] = ()
 

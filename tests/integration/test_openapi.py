@@ -114,10 +114,12 @@ def test_every_api_route_and_method_of_the_app_is_documented_and_nothing_else(ap
 
 def test_every_documented_error_code_is_one_the_server_can_produce(document):
     from server.approvals import Refusal
+    from server.web.addin_api import _LIMIT_CODES
     from server.web.errors import _HTTP_CODES
 
     codes = set(document["components"]["schemas"]["ErrorCode"]["enum"])
     own = {"invalid_json", "invalid_request", "internal_error"} | {r.value for r in Refusal}
+    own |= set(_LIMIT_CODES.values())
 
     assert set(_HTTP_CODES.values()) | own == codes
 
@@ -215,6 +217,26 @@ def test_each_error_matches_the_documented_envelope(
 
     assert response.status_code == status
     assert_documented(document, registry, path, method, response)
+
+
+@pytest.mark.parametrize(
+    ("setting", "code"),
+    [
+        ("SIGNOFF_REQUESTS_PER_HOUR", "too_many_signoff_requests"),
+        ("SIGNOFF_MAILS_PER_APPROVER_PER_HOUR", "approver_mailbox_full"),
+    ],
+)
+def test_a_sign_off_request_over_an_hourly_limit_matches_the_documented_429(
+    app, client, northwind, document, registry, setting, code
+):
+    app.config.update({"HR_APPROVERS": ("hr@northwind.example",), setting: 1})
+    ask = {"to": [KIM], "justification": "A farewell note.", "attestation": True}
+    assert client.post("/api/v1/approvals", headers=dev(ALICE), json=ask).status_code == 201
+
+    response = client.post("/api/v1/approvals", headers=dev(ALICE), json=ask | {"subject": "Another"})
+
+    assert (response.status_code, response.get_json()["error"]["code"]) == (429, code)
+    assert_documented(document, registry, "/api/v1/approvals", "POST", response)
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/api/v1/ping", "/api/v1/openapi.json"])

@@ -9,7 +9,17 @@ import pytest
 
 from server import links
 from server.approval_texts import TEXTS, text
-from server.approvals import Refusal, Timing, approvers_for, effective_status, refusal, reminder_due
+from server.approvals import (
+    Refusal,
+    Timing,
+    approvers_for,
+    effective_status,
+    identity_keys,
+    is_own_request,
+    refusal,
+    reminder_due,
+    retry_after,
+)
 from server.model import ApprovalStatus, Decision, Phase, Verdict
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -34,22 +44,77 @@ def test_only_a_message_held_for_sign_off_can_be_put_to_hr(verdict, would_be, mo
     assert refusal(decision) == expected
 
 
+HR_X, LEGAL, SALES = "hr@x.example", "legal@x.example", "sales@x.example"
+ROUTES = {"Contoso": (LEGAL, SALES), "FABRIKAM": (SALES,), "Tailspin": ("tail@x.example",)}
+
+
 @pytest.mark.parametrize(
-    ("accounts", "routes", "expected"),
+    ("accounts", "expected"),
     [
-        (set(), {}, ("hr@x.example",)),
-        ({"Contoso"}, {}, ("hr@x.example",)),
-        ({"Contoso"}, {"contoso": ("legal@x.example",)}, ("legal@x.example",)),
-        (
-            {"Contoso", "Fabrikam"},
-            {"Contoso": ("b@x.example",), "FABRIKAM": ("a@x.example", "b@x.example")},
-            ("a@x.example", "b@x.example"),
-        ),
-        ({"Tailspin"}, {"Contoso": ("legal@x.example",)}, ("hr@x.example",)),
+        (set(), (HR_X,)),  # no client account: HR
+        ({"Northwind Traders"}, (HR_X,)),  # an unrouted account: HR
+        ({"contoso"}, (LEGAL, SALES)),  # names match ignoring case
+        ({"Contoso", "Fabrikam"}, (SALES,)),  # only who is on both routes speaks for both
+        ({"Contoso", "Tailspin"}, (HR_X,)),  # routes that share nobody: HR, not a union
+        ({"Tailspin", "Northwind Traders"}, (HR_X,)),  # a Cc on an unrouted account: HR
+        ({"Contoso", None}, (HR_X,)),  # a held recipient on no account: HR
+        ({None}, (HR_X,)),
     ],
 )
-def test_a_routed_account_goes_to_its_approvers_and_everything_else_to_hr(accounts, routes, expected):
-    assert approvers_for(accounts, ("hr@x.example",), routes) == expected
+def test_a_request_goes_to_a_route_only_when_that_route_speaks_for_every_account_touched(accounts, expected):
+    assert approvers_for(accounts, (HR_X,), ROUTES) == expected
+
+
+@pytest.mark.parametrize(
+    ("accounts", "hr", "sender", "expected"),
+    [
+        ({"Tailspin"}, (HR_X,), ("tail@x.example",), (HR_X,)),  # the only route approver is the sender: HR
+        ({"Contoso"}, (HR_X,), ("legal@x.example",), (SALES,)),  # another route approver remains
+        ({"Contoso"}, (HR_X,), ("Legal+notes@X.example",), (SALES,)),  # compared by address key
+        (set(), (HR_X, "kim@x.example"), ("kim@x.example",), (HR_X,)),  # an HR approver who is leaving
+        (set(), (HR_X,), ("hr@x.example",), ()),  # nobody else: the request is refused (no approvers)
+        ({"Tailspin"}, (HR_X,), ("kim@x.example", "tail@x.example"), (HR_X,)),  # by an alias on record
+    ],
+)
+def test_the_sender_is_never_asked_to_approve_their_own_request(accounts, hr, sender, expected):
+    assert approvers_for(accounts, hr, ROUTES, identity_keys(*sender)) == expected
+
+
+@pytest.mark.parametrize(
+    ("person", "on_record", "own"),
+    [
+        ("alice@northwind.example", ("alice@northwind.example",), True),
+        ("Alice@Northwind.Example", ("alice@northwind.example",), True),  # case
+        ("alice+hr@northwind.example", ("alice@northwind.example",), True),  # a plus-tag
+        ("a.smith@northwind.example", ("alice@northwind.example", "a.smith@northwind.example"), True),  # alias
+        ("a.l.i.c.e@gmail.com", ("alice@northwind.example", "alice@gmail.com"), True),  # personal, gmail dots
+        ("bob@northwind.example", ("alice@northwind.example", "a.smith@northwind.example"), False),
+        ("not an address", ("alice@northwind.example",), False),
+        ("alice@northwind.example", ("", "garbage", "alice@northwind.example"), True),  # bad values on record
+    ],
+)
+def test_a_person_is_the_sender_under_any_address_on_their_record(person, on_record, own):
+    assert is_own_request(person, identity_keys(*on_record)) is own
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "limit", "wait"),
+    [
+        ([], 20, None),
+        ([50] * 19, 20, None),  # the 20th is allowed
+        ([50] * 20, 20, 600),  # the 21st waits until the oldest leaves the hour (10 minutes)
+        ([50, 40] + [5] * 18, 20, 600),  # the oldest counted decides
+        ([70, 65] + [30] * 20, 20, 1800),  # outside the window they do not count
+        ([59.99] + [1] * 19, 20, 1),  # at least a second, rounded up
+        ([50, 40, 30], 2, 1200),  # a limit lowered below the count: until enough have left
+        ([0, 0], 2, 3600),
+        ([-0.01, 30], 2, 1800),  # a time a moment after `now` (written by a racing request) counts
+    ],
+)
+def test_a_request_over_the_limit_waits_until_the_oldest_counted_one_leaves_the_window(minutes_ago, limit, wait):
+    times = [NOW - timedelta(minutes=m) for m in minutes_ago]
+
+    assert retry_after(times, limit, timedelta(hours=1), NOW) == wait
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 The queue is readable by everyone on the console; a request's page shows the message itself, so it needs
 READ_AUDIT (admin, hr), like audit details. Deciding follows the mailed link's rule: a signed-in user with
-DECIDE_SIGNOFFS who is one of the request's approvers (services.signoff.may_decide); others see it read-only,
-with who may decide. The decision itself is services.signoff's, shared with the link: the first one wins.
+DECIDE_SIGNOFFS who is one of the request's approvers and not its sender (services.signoff.check_decider);
+others see it read-only, with who may decide, and the sender is told why they cannot. The decision itself
+is services.signoff's, shared with the link: the first one wins.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, render_template, request
 
-from ... import db, mail_content
+from ... import approvals, db, mail_content
 from ...approval_texts import text
 from ...console.queue_store import QUEUE_VIEWS
 from ...services import console, signoff
@@ -52,22 +53,26 @@ def signoff_request(approval_id: int):
 @requires(Permission.DECIDE_SIGNOFFS)
 def decide(approval_id: int):
     verify_csrf()
-    opened, lang = _open(approval_id), page_locale()
+    opened, lang, user = _open(approval_id), page_locale(), current_user()
     choice, comment = request.form.get("decision", ""), request.form.get("comment", "").strip()
-    if not signoff.may_decide(opened.request, current_user()):
-        abort(403, description=f"{current_user()} is not one of this request's approvers.")
-    error = form_error(choice, comment, lang)
-    if error:
-        return _page(opened, error=error, comment=comment), 400
-    won, _ = signoff.decide_request(
-        db.engine(),
-        approval_id,
-        approve=choice == "approve",
-        comment=comment,
-        user=current_user(),
-        settings=signoff.SignoffSettings.from_config(current_app.config),
-        now=datetime.now(UTC),
-    )
+    try:
+        signoff.check_decider(opened.request, opened.sender_keys, user)
+        error = form_error(choice, comment, lang)
+        if error:
+            return _page(opened, error=error, comment=comment), 400
+        won, _ = signoff.decide_request(
+            db.engine(),
+            approval_id,
+            approve=choice == "approve",
+            comment=comment,
+            user=user,
+            settings=signoff.SignoffSettings.from_config(current_app.config),
+            now=datetime.now(UTC),
+        )
+    except signoff.OwnRequest:
+        abort(403, description=text(lang, "own_request", user=user))
+    except signoff.NotAnApprover:
+        abort(403, description=f"{user} is not one of this request's approvers.")
     current_app.extensions["leaverguard.housekeeper"].kick()  # tell the sender now, not at the next tick
     opened = _open(approval_id)
     saved = text(lang, "decision_saved", status=text(lang, f"status_{opened.status.value}")) if won else None
@@ -83,5 +88,6 @@ def _open(approval_id: int) -> signoff.OpenedLink:
 
 def _page(opened: signoff.OpenedLink, *, error=None, comment="", saved=None):
     context = page_context(opened, page_locale(), error=error, comment=comment, saved=saved)
-    may_decide = can(Permission.DECIDE_SIGNOFFS) and signoff.may_decide(opened.request, current_user())
-    return render_template("admin/signoff.html", **context, may_decide=may_decide)
+    may_decide = can(Permission.DECIDE_SIGNOFFS) and signoff.may_decide(opened, current_user())
+    own = approvals.is_own_request(current_user() or "", opened.sender_keys)
+    return render_template("admin/signoff.html", **context, may_decide=may_decide, own_request=own)
