@@ -8,6 +8,8 @@ is what POST /api/v1/check then enforces.
 
 from __future__ import annotations
 
+import csv
+import getpass
 import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -390,6 +392,101 @@ def test_the_directory_exports_to_standard_output_by_default(runner, csv_file):
     result = run(runner, "clients", "export")
 
     assert result.output.splitlines()[:2] == [CLIENTS_HEADER, "Contoso Ltd,contoso.example,,,bob@northwind.example"]
+
+
+# --- exports: audited, and no formula a spreadsheet would run ------------------------------------------
+
+FORMULA_CLIENTS_CSV = f"""{CLIENTS_HEADER}
+"'=HYPERLINK(""https://evil.example"",""Contoso"")",evil.example,,,
+"'=HYPERLINK(""https://evil.example"",""Contoso"")",,'-kim@evil.example,'@Kim,
+'Tis Ltd,tis.example,,,
+"''+quoted",,q@quoted.example,O'Brien,
+"""
+
+
+def exports(engine) -> list[dict]:
+    with engine.connect() as conn:
+        events = conn.execute(select(audit_events).where(audit_events.c.kind == "audit.exported")).mappings()
+        return [{"actor": e["actor"], **e["details"]} for e in events]
+
+
+@pytest.mark.parametrize(("kind", "content", "rows"), [("clients", CLIENTS_CSV, 4), ("departures", None, 1)])
+def test_a_cli_export_is_audited_with_the_os_user_and_how_many_rows(runner, engine, csv_file, kind, content, rows):
+    run(runner, kind, "import", csv_file(content or departures_csv(on_notice())))
+
+    result = run(runner, kind, "export")
+
+    assert result.exit_code == 0, result.output
+    assert exports(engine) == [{"actor": f"cli:{getpass.getuser()}", "export": f"{kind}.csv", "rows": rows}]
+
+
+def test_a_cli_export_names_the_actor_given(runner, engine, csv_file, tmp_path):
+    run(runner, "clients", "import", csv_file(CLIENTS_CSV))
+
+    run(runner, "clients", "export", "--out", tmp_path / "out.csv", "--actor", "Ada@Northwind.example")
+
+    assert exports(engine) == [{"actor": "ada@northwind.example", "export": "clients.csv", "rows": 4}]
+
+
+@pytest.mark.parametrize("kind", ["clients", "departures"])
+def test_an_actor_that_is_not_an_address_is_a_usage_error_and_nothing_is_exported(runner, engine, tmp_path, kind):
+    out = tmp_path / "out.csv"
+
+    result = run(runner, kind, "export", "--out", out, "--actor", "not me")
+
+    assert result.exit_code == 2 and "'not me' is not an e-mail address" in result.output
+    assert not out.exists() and exports(engine) == []
+
+
+def test_an_import_from_the_command_line_is_audited_with_the_os_user(runner, engine, csv_file):
+    run(runner, "clients", "import", csv_file(CLIENTS_CSV))
+
+    with engine.connect() as conn:
+        (event,) = conn.execute(select(audit_events)).mappings()
+    assert (event["kind"], event["actor"]) == ("import.clients", f"cli:{getpass.getuser()}")
+
+
+def test_names_a_spreadsheet_would_run_export_escaped_and_import_back_the_same(runner, engine, csv_file, tmp_path):
+    run(runner, "clients", "import", csv_file(FORMULA_CLIENTS_CSV))
+    stored = client_directory(engine)
+    exported = tmp_path / "clients.csv"
+
+    run(runner, "clients", "export", "--out", exported)
+    run(runner, "clients", "import", exported)
+
+    assert ('=HYPERLINK("https://evil.example","Contoso")', "", "-kim@evil.example", "@Kim", "") in stored
+    assert ("'Tis Ltd", "tis.example", "", "", "") in stored and (
+        "'+quoted",
+        "",
+        "q@quoted.example",
+        "O'Brien",
+        "",
+    ) in stored
+    assert sorted(csv.reader(io.StringIO(exported.read_text(encoding="utf-8")))) == sorted(
+        csv.reader(io.StringIO(FORMULA_CLIENTS_CSV))
+    )
+    assert client_directory(engine) == stored
+
+
+def test_a_departure_address_a_spreadsheet_would_run_exports_escaped_and_imports_back(
+    runner, engine, csv_file, tmp_path
+):
+    run(
+        runner,
+        "departures",
+        "import",
+        csv_file(departures_csv(on_notice("-alice@northwind.example", personal="'=x@gmail.com"))),
+    )
+    before = departures(engine)
+    exported = tmp_path / "departures.csv"
+
+    run(runner, "departures", "export", "--out", exported)
+    again = run(runner, "departures", "import", exported)
+
+    assert exported.read_text(encoding="utf-8").splitlines()[1].startswith("'-alice@northwind.example,")
+    assert "'=x@gmail.com" in exported.read_text(encoding="utf-8")
+    assert again.exit_code == 0, again.output
+    assert departures(engine) == before and "-alice@northwind.example" in before
 
 
 # --- malformed files -----------------------------------------------------------------------------------

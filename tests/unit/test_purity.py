@@ -28,6 +28,7 @@ PURE_MODULES = [
     "server.csv_formats.cells",
     "server.csv_formats.departures",
     "server.csv_formats.clients",
+    "server.csv_formats.formulas",
     # The sync merge rules and their values (issue 7).
     "server.sync.records",
     "server.sync.merge",

@@ -335,10 +335,3 @@ def test_the_clients_export_imports_back_changing_nothing(admin, engine):
     assert "Ana García" in exported.decode("utf-8-sig")
     assert download(admin, "/admin/clients/export")[1] == exported
     assert count(engine, t.client_accounts) == count(engine, t.client_contacts) == count(engine, t.client_domains) == 1
-
-
-def test_a_viewer_may_export(console):
-    viewer = signed_in(console.test_client(), VIEWER)
-
-    assert download(viewer, "/admin/departures/export")[1].startswith(b"\xef\xbb\xbfEmailAddress")
-    assert download(viewer, "/admin/clients/export")[1].startswith(b"\xef\xbb\xbfAccount")

@@ -97,9 +97,9 @@ def delete_account(account_id: int):
 
 
 @bp.get("/clients/export")
-@requires(Permission.READ)
+@requires(Permission.EXPORT)
 def export_clients():
-    return csv_download(lambda stream: imports.export_clients(db.engine(), stream), "clients")
+    return csv_download(lambda stream: imports.export_clients(db.engine(), stream, **who()), "clients")
 
 
 def _change(account_id: int, done: str, change, *args, **options):

@@ -105,9 +105,9 @@ def withdraw_departure(departure_id: int, action: str):
 
 
 @bp.get("/departures/export")
-@requires(Permission.READ)
+@requires(Permission.EXPORT)
 def export_departures():
-    return csv_download(lambda stream: imports.export_departures(db.engine(), stream), "departures")
+    return csv_download(lambda stream: imports.export_departures(db.engine(), stream, **who()), "departures")
 
 
 def _phase(value: str | None) -> Phase | None:
