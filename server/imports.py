@@ -25,6 +25,7 @@ Must not import Flask.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -242,7 +243,7 @@ def _stage_and_check_clients(
 ) -> tuple[ImportReport, dict[str, bulk_clients.Staged], frozenset[str]]:
     """Stage the file and check it: the report so far, and the staged counts and file columns the upsert needs."""
     bulk_clients.create_staging(conn)
-    reading = _stage_clients(conn, stream)
+    reading = _stage_clients(conn, stream, functools.partial(parse_client, settings=store.load_settings(conn)))
     bulk_clients.index_staging(conn)
     counts = bulk_clients.staged_counts(conn)
     for column, key, shown, other, kind in _CLIENT_CROSS_CHECKS:
@@ -257,10 +258,10 @@ def _stage_and_check_clients(
     return ImportReport(CLIENTS.name, reading.rows, tallies, dry_run=dry_run), counts, reading.columns
 
 
-def _stage_clients(conn: Connection, stream: BinaryIO) -> _Reading:
+def _stage_clients(conn: Connection, stream: BinaryIO, parse: Callable[[Record], Parsed]) -> _Reading:
     """Copy the good rows into the staging table, a batch at a time; what the reading found."""
     reading, batch = _Reading(), []
-    for parsed in reading.good_rows(stream, CLIENTS, parse_client):
+    for parsed in reading.good_rows(stream, CLIENTS, parse):
         batch.append(_staged(parsed))
         if len(batch) >= BATCH_ROWS:
             bulk_clients.stage_client_rows(conn, batch)

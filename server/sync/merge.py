@@ -5,7 +5,11 @@
 - A stored record of the source that the answer no longer lists is removed;
   nothing else is ever removed.
 - A record held by another source, or entered by hand (`manual`, `csv`), is
-  never touched: the source's claim on it is reported as a conflict.
+  never touched: the source's claim on it is reported as a conflict; so is a
+  leaver (or an alias) whose address is a client's contact, naming the account.
+- The registers' rules (server.directory) apply as on the console: a leaver
+  outside the company's domains is skipped and reported, such an alias left out;
+  a company or webmail domain of a CRM account is left out and reported.
 - A malformed record is skipped and reported; the rest applies. A skipped
   record still counts as listed, so its stored version is kept.
 - An answer with nothing in it, or one that would remove more than
@@ -14,7 +18,7 @@
 - Leavers whose last working day is more than `lookback_days` ago are no
   longer kept.
 
-Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy, the store or an adapter.
+Pure: stdlib, server.model and server.directory only. Must not import Flask, SQLAlchemy, the store or an adapter.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Generic, TypeVar
 
+from ..directory import client_domain_problem, work_address_problem
 from ..model import Address, Departure, DepartureStatus, InvalidAddress, normalise_address, normalise_domain
 from .records import Account, Claims, Conflict, Leaver, Plan, PlannedAccount, Problem, Rules
 
@@ -56,15 +61,22 @@ def _address(value: str | None) -> Address | None:
 
 
 def plan_departures(
-    records: Sequence[Leaver], owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules
+    records: Sequence[Leaver],
+    owned: Mapping[str, Departure],
+    others: Mapping[str, str],
+    rules: Rules,
+    clients: Mapping[str, str] | None = None,
 ) -> Plan[Departure]:
     """The plan for one answer about leavers.
 
     `owned`: the source's stored departures by primary address key; `others`:
     every address key (primary or alias) of a departure held by another source,
-    with that source.
+    with that source; `clients`: the address keys of the answer that are client
+    contacts, with their account's name.
     """
-    merge = _DepartureMerge(owned, others, rules)
+    # A client's contact holds its address as another source's leaver would: the claim is a conflict.
+    held = {key: f"client account {name!r}" for key, name in (clients or {}).items()} | dict(others)
+    merge = _DepartureMerge(owned, held, rules)
     for record in records:
         merge.take(record)
     return merge.plan()
@@ -122,6 +134,8 @@ class _DepartureMerge(_Merge[Departure]):
             return  # left long ago: no longer listed, so a stored record is removed
         self.listed.add(address.key)
         problems = list(record.problems) or _date_problems(record)  # a date it could not read is also missing
+        if outside := work_address_problem(address, self.rules.policy.internal_domains):
+            problems.append(outside)
         if problems:
             self.skipped.extend(Problem(address.email, p) for p in problems)
         elif self._claim(record, address):
@@ -167,7 +181,9 @@ class _DepartureMerge(_Merge[Departure]):
         for alias in self._valid(record.aliases, address):
             if alias.key == address.key:
                 continue
-            if alias.key in self.others:
+            if outside := work_address_problem(alias, self.rules.policy.internal_domains):
+                self.problems.append(Problem(address.email, f"alias {alias.email} {outside}; left out"))
+            elif alias.key in self.others:
                 self.conflicts.append(Conflict("alias", alias.email, self.others[alias.key], record.ref))
             elif self.claimed.setdefault(alias.key, address.key) != address.key:
                 self.problems.append(Problem(address.email, f"alias {alias.email} is someone else's in the answer"))
@@ -281,7 +297,9 @@ class _ClientMerge(_Merge[PlannedAccount]):
             except ValueError as exc:
                 self.problems.append(Problem(record.ref, f"domain {value!r} left out: {exc}"))
                 continue
-            if domain in self.others.domains:
+            if refused := client_domain_problem(domain, self.rules.policy):
+                self.problems.append(Problem(record.ref, f"domain {domain} {refused}; left out"))
+            elif domain in self.others.domains:
                 account, source = self.others.domains[domain]
                 self.conflicts.append(Conflict("domain", domain, f"{source} ({account})", record.ref))
             elif domain in self.domains:

@@ -362,6 +362,42 @@ def test_a_domain_given_to_two_accounts_in_one_file_is_a_problem_of_the_later_li
     assert client_directory(engine) == []
 
 
+def company(engine, *domains: str) -> None:
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, domains or ["northwind.example", "eu.northwind-group.example"], NOW)
+
+
+@pytest.mark.parametrize(
+    ("domain", "problem"),
+    [
+        ("Gmail.com", "line 3, Domain 'Gmail.com': is a consumer webmail domain (the policy's webmail list)"),
+        ("northwind.example", "line 3, Domain 'northwind.example': is one of the company's own domains"),
+        ("northwind-group.example", "is a parent of the company's domain eu.northwind-group.example"),
+    ],
+)
+def test_a_company_or_webmail_domain_in_a_clients_file_is_refused_by_line_and_nothing_is_written(
+    runner, engine, csv_file, domain, problem
+):
+    company(engine)
+    before = snapshot(engine)
+    text = f"{CLIENTS_HEADER}\nContoso Ltd,contoso.example,,,\nFabrikam,{domain},,,\n"
+
+    result = run(runner, "clients", "import", csv_file(text))
+
+    assert result.exit_code == 1
+    assert problem in result.stderr
+    assert snapshot(engine) == before
+
+
+def test_a_clients_webmail_address_is_still_a_contact(runner, engine, csv_file):
+    company(engine)
+
+    result = run(runner, "clients", "import", csv_file(f"{CLIENTS_HEADER}\nFabrikam,,ana.garcia@gmail.com,Ana,\n"))
+
+    assert result.exit_code == 0, result.output
+    assert client_directory(engine) == [("Fabrikam", "", "ana.garcia@gmail.com", "Ana", "")]
+
+
 def test_the_directory_exports_in_the_import_format_and_imports_back_unchanged(runner, engine, csv_file, tmp_path):
     run(runner, "clients", "import", csv_file(CLIENTS_CSV))
     before, rows_before = snapshot(engine), client_directory(engine)
