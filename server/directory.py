@@ -122,6 +122,16 @@ def work_address_problem(address: Address, internal_domains: frozenset[str]) -> 
     return f"is not in the company's domains ({', '.join(sorted(internal_domains))}): a leaver's work addresses are"
 
 
+def employee_address_problem(
+    address: Address, internal_domains: frozenset[str], contacts: Mapping[str, str]
+) -> str | None:
+    """Why `address` cannot be a leaver's work address: a client's contact (`contacts`: address key -> the
+    account's name, looked up by the caller), or outside the company's domains; None when it can."""
+    if address.key in contacts:
+        return client_contact_problem(contacts[address.key])
+    return work_address_problem(address, internal_domains)
+
+
 def client_contact_problem(account: str) -> str:
     """Why an address of a client's contact cannot be a leaver's work address, naming the account."""
     return f"is a contact of the client account {account!r}, not an employee's address"

@@ -48,9 +48,11 @@ from .csv_formats import (
     claimed_twice,
     departure_cells,
     keep_unstated,
+    no_employee_problems,
     parse_client,
     parse_departure,
     read_records,
+    work_addresses,
 )
 from .csv_formats.formulas import safe_cell
 from .model import Departure, normalise_address
@@ -162,7 +164,8 @@ def import_departures(
 ) -> ImportReport:
     """Check a departures file, then (unless `dry_run`) upsert every row in one transaction."""
     with _opened(source) as stream:
-        rows, keys, errors = _check_departures(stream)
+        with engine.connect() as conn:
+            rows, keys, errors = _check_departures(conn, stream)
         if errors:
             return _failed(DEPARTURES.name, rows, errors)
         with engine.begin() as conn:
@@ -176,13 +179,26 @@ def import_departures(
     return report
 
 
-def _check_departures(stream: BinaryIO) -> tuple[int, list[str], ErrorLog]:
-    """Rows read, the primary address key of each good row, and every problem."""
-    reading, claims, keys = _Reading(), DepartureClaims(), []
+def _check_departures(conn: Connection, stream: BinaryIO) -> tuple[int, list[str], ErrorLog]:
+    """Rows read, the primary address key of each good row, and every problem (no employee's addresses too)."""
+    reading, claims, keys, batch = _Reading(), DepartureClaims(), [], []
+    internal = store.load_settings(conn).internal_domains
     for parsed in reading.good_rows(stream, DEPARTURES, parse_departure):
         reading.errors.add(claims.claim(parsed.line, parsed.value))
         keys.append(normalise_address(parsed.value.email).key)
+        batch.append(parsed)
+        if len(batch) >= DEPARTURE_BATCH_ROWS:
+            reading.errors.add(_no_employees(conn, batch, internal))
+            batch = []
+    reading.errors.add(_no_employees(conn, batch, internal))
     return reading.rows, keys, reading.errors
+
+
+def _no_employees(conn: Connection, batch: list[Parsed], internal: frozenset[str]) -> list[LineError]:
+    """The problems of a batch of rows whose work addresses are a client's contact or outside the company."""
+    keys = [normalise_address(email).key for parsed in batch for _, email in work_addresses(parsed.value)]
+    contacts = store.contact_accounts(conn, keys) if keys else {}
+    return [error for parsed in batch for error in no_employee_problems(parsed.line, parsed.value, internal, contacts)]
 
 
 def _write_departures(conn: Connection, stream: BinaryIO, now: datetime) -> None:

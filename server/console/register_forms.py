@@ -3,10 +3,11 @@
 Holds the parsing and the checks that need nothing stored (addresses through
 model.normalise_address, dates, their order, the successor not being the
 leaver), the wording of the checks that do (an address that belongs to
-someone else: the services look it up and these functions name it), and the
-typed values of a stored record for filling a form again.
+someone else, or that is no employee's: the services look it up and these
+functions name it, with server.directory's rules), and the typed values of a
+stored record for filling a form again.
 
-Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy or the store.
+Pure: stdlib, server.model and server.directory only. Must not import Flask, SQLAlchemy or the store.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Generic, TypeVar
 
+from ..directory import employee_address_problem
 from ..model import Address, Departure, InvalidAddress, normalise_address, normalise_domain
 
 T = TypeVar("T")
@@ -168,12 +170,28 @@ def sends_as(departure: Departure) -> dict[str, str]:
 
 def taken_addresses(departure: Departure, owners: Mapping[str, str]) -> dict[str, str]:
     """Messages for the addresses of `departure` that other leavers send as (`owners`: key -> their address)."""
+    return _by_field(
+        departure, lambda address: owners.get(address.key) and f"is already an address of {owners[address.key]}"
+    )
+
+
+def no_employee_addresses(
+    departure: Departure, internal_domains: frozenset[str], contacts: Mapping[str, str]
+) -> dict[str, str]:
+    """Messages for the addresses of `departure` that are no employee's: outside the company's domains, or a
+    client's contact (`contacts`: key -> the account's name)."""
+
+    return _by_field(departure, lambda address: employee_address_problem(address, internal_domains, contacts))
+
+
+def _by_field(departure: Departure, problem) -> dict[str, str]:
+    """`problem(address)` of each address `departure` sends as, as messages by form field."""
     errors: dict[str, list[str]] = {}
     fields = sends_as(departure)
-    for address in (departure.email, *departure.aliases):
-        key = normalise_address(address).key
-        if key in owners:
-            errors.setdefault(fields[key], []).append(f"{address} is already an address of {owners[key]}")
+    for email in (departure.email, *departure.aliases):
+        address = normalise_address(email)
+        if found := problem(address):
+            errors.setdefault(fields[address.key], []).append(f"{email} {found}")
     return {name: "; ".join(messages) for name, messages in errors.items()}
 
 

@@ -24,7 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from .. import store
 from ..console import departures_store as register
 from ..console.paging import Page
-from ..console.register_forms import departure_fields, departure_from_form, sends_as, taken_addresses
+from ..console.register_forms import (
+    departure_fields,
+    departure_from_form,
+    no_employee_addresses,
+    sends_as,
+    taken_addresses,
+)
 from ..directory import phase_of
 from ..model import Departure, DepartureStatus, Phase
 from .editing import MANUAL, InvalidForm, NoSuchRecord, StaleVersion, is_synced, next_version, policy_today
@@ -126,9 +132,13 @@ def _claim(conn: Connection, departure_id: int, version: datetime | None, now: d
 
 
 def _check_addresses(conn: Connection, departure: Departure, *, besides: int | None) -> None:
-    """InvalidForm when another leaver already sends as the primary address or an alias, naming them."""
-    owners = register.address_owners(conn, list(sends_as(departure)), besides=besides)
-    if owners:
+    """InvalidForm when the primary address or an alias is no employee's (outside the company's domains, a
+    client's contact: named) or another leaver already sends as it (naming them)."""
+    keys = list(sends_as(departure))
+    internal = store.load_settings(conn).internal_domains
+    if errors := no_employee_addresses(departure, internal, store.contact_accounts(conn, keys)):
+        raise InvalidForm(errors)
+    if owners := register.address_owners(conn, keys, besides=besides):
         raise InvalidForm(taken_addresses(departure, owners))
 
 

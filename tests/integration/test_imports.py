@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from server import bulk_clients, create_app, db, imports, store
+from server.model import normalise_address
 from server.tables import audit_events, metadata
 
 ALICE = "alice@northwind.example"
@@ -210,6 +211,45 @@ def test_an_alias_someone_else_had_moves_to_the_person_imported(engine, departur
     with engine.connect() as conn:
         assert store.find_departure(conn, "a.smith@northwind.example").email == ALICE
         assert store.find_departure(conn, "andrew@northwind.example").aliases == ()
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (
+            on_notice("kim@contoso.example", aliases=""),
+            "line 3, EmailAddress 'kim@contoso.example': is a contact of the client account 'Contoso Ltd',"
+            " not an employee's address",
+        ),
+        (
+            on_notice("zoe@contoso.example", aliases=""),
+            "line 3, EmailAddress 'zoe@contoso.example': is not in the company's domains (northwind.example)",
+        ),
+        (
+            on_notice("zoe@northwind.example", aliases="zoe@gmail.com;z.ray@northwind.example"),
+            "line 3, Aliases 'zoe@gmail.com': is not in the company's domains (northwind.example)",
+        ),
+        (
+            on_notice("zoe@northwind.example", aliases="Ext.Kim@northwind.example"),
+            "line 3, Aliases 'ext.kim@northwind.example': is a contact of the client account 'Contoso Ltd'",
+        ),
+    ],
+)
+def test_a_client_contact_or_an_outsider_in_a_departures_file_is_refused_by_line_and_nothing_is_written(
+    runner, engine, csv_file, row, problem
+):
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example"], NOW)
+        account_id = store.ensure_account(conn, "Contoso Ltd", None, "manual", NOW)
+        for contact in ("kim@contoso.example", "ext.kim@northwind.example"):
+            store.add_client_contact(conn, account_id, normalise_address(contact), "Kim")
+    before = snapshot(engine)
+
+    result = run(runner, "departures", "import", csv_file(departures_csv(on_notice(), row)))
+
+    assert result.exit_code == 1
+    assert problem in result.stderr
+    assert snapshot(engine) == before
 
 
 def test_the_register_exports_in_the_import_format_and_imports_back_unchanged(runner, engine, csv_file, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from server import store
 from server import tables as t
 from server.console.departures_store import find_versioned
-from server.model import Departure, DepartureStatus
+from server.model import Departure, DepartureStatus, normalise_address
 
 from .register_helpers import (
     ADMIN,
@@ -229,6 +229,55 @@ def test_an_alias_another_leaver_sends_as_is_refused_naming_that_leaver(admin, e
         field_error(answer, "aliases") == "a.smith@northwind.example is already an address of alice@northwind.example"
     )
     assert count(engine, t.departures) == 1
+
+
+@pytest.fixture
+def company(engine):
+    """The company's domains set, and a client whose contacts include a northwind address and a webmail one."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example"], now)
+        account_id = store.ensure_account(conn, "Contoso Ltd", None, "manual", now)
+        for contact in ("kim@contoso.example", "ext.kim@northwind.example"):
+            store.add_client_contact(conn, account_id, normalise_address(contact), "Kim")
+
+
+OUTSIDE = "is not in the company's domains (northwind.example): a leaver's work addresses are"
+CONTACT = "is a contact of the client account 'Contoso Ltd', not an employee's address"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"email": "kim@contoso.example"}, "email", f"kim@contoso.example {CONTACT}"),
+        ({"email": "ben@contoso.example"}, "email", f"ben@contoso.example {OUTSIDE}"),
+        ({"email": "zoe.private@gmail.com", "personal_addresses": ""}, "email", f"zoe.private@gmail.com {OUTSIDE}"),
+        ({"email": "Ext.Kim@northwind.example"}, "email", f"ext.kim@northwind.example {CONTACT}"),
+        ({"aliases": "zoe@gmail.com"}, "aliases", f"zoe@gmail.com {OUTSIDE}"),
+        ({"aliases": "ext.kim+x@northwind.example"}, "aliases", f"ext.kim+x@northwind.example {CONTACT}"),
+    ],
+)
+@pytest.mark.parametrize("person", [ADMIN, HR])
+def test_a_client_contact_or_an_address_outside_the_company_is_refused_as_a_departure(
+    console, engine, company, changes, field, message, person
+):
+    answer = post(signed_in(console.test_client(), person), "/admin/departures/new", form(**changes))
+
+    assert answer.status_code == 400
+    assert field_error(answer, field) == message
+    assert count(engine, t.departures) == 0 and audit_kinds(engine) == []
+
+
+def test_an_edit_that_makes_a_departure_a_client_contact_is_refused_and_changes_nothing(admin, engine, company):
+    [departure_id] = saved(engine, leaver("zoe@northwind.example"))
+    opened = admin.get(f"/admin/departures/{departure_id}")
+
+    answer = post(
+        admin, f"/admin/departures/{departure_id}", form(email="ext.kim@northwind.example", version=version_of(opened))
+    )
+
+    assert answer.status_code == 400 and CONTACT in field_error(answer, "email")
+    assert stored(engine, departure_id).email == "zoe@northwind.example"
 
 
 def test_a_person_already_in_the_register_is_not_added_twice(admin, engine):
