@@ -23,6 +23,7 @@ from ..model import Address, Departure, InvalidAddress, normalise_address, norma
 
 T = TypeVar("T")
 MAX_NAME_LENGTH = 200  # client_accounts.name and client_contacts.name (server/tables.py)
+MAX_REASON_LENGTH = 1000  # why a departure was deleted: a sentence or two for the audit log
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 DEPARTURE_FIELDS = (
     "email",
@@ -135,6 +136,17 @@ def _check_people(
         fields.fail("successor", "is the leaver themselves; name the colleague who takes over")
     if clash := [a.email for a in personal if a.key in work_keys]:
         fields.fail("personal_addresses", f"{', '.join(clash)}: a work address of the leaver, not a personal one")
+
+
+def deletion_reason(typed: Mapping[str, str]) -> FormResult[str]:
+    """Why a departure is deleted, as the admin typed it (required: the audit log keeps it)."""
+    fields = _Fields(typed)
+    reason = fields.text("reason")
+    if not reason:
+        fields.fail("reason", "is required: say why this record was a mistake")
+    elif len(reason) > MAX_REASON_LENGTH:
+        fields.fail("reason", f"is longer than {MAX_REASON_LENGTH} characters")
+    return FormResult(None, fields.errors) if fields.errors else FormResult(reason)
 
 
 def _emails(addresses: tuple[Address, ...]) -> tuple[str, ...]:
