@@ -1,7 +1,7 @@
 """Command-line entry points (`flask --app server …`): demo seeding; imports and exports; sign-off housekeeping.
 
 Commands parse arguments, call a service, and print what happened; the logic
-lives elsewhere (demo.py, imports.py). A user's mistake ends with a message
+lives elsewhere (demo.py, imports.py, exports.py). A user's mistake ends with a message
 and an exit code, never a traceback: 1 for a file with problems or a database
 that is not migrated, 2 (click's own) for a missing file or a wrong option.
 """
@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine
 
-from . import db, demo, imports
+from . import db, demo, exports, imports
 from .auth.entra import EntraSettings
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
 from .manifests import gmail, outlook, package
@@ -160,7 +160,7 @@ departures_cli = _csv_group(
     "The departures register as CSV (Microsoft Purview HR connector columns).",
     DEPARTURES,
     imports.import_departures,
-    imports.export_departures,
+    exports.export_departures,
     "Write the register in the import format.",
 )
 clients_cli = _csv_group(
@@ -168,7 +168,7 @@ clients_cli = _csv_group(
     "The client directory as CSV: one row a domain or a contact of an account.",
     CLIENTS,
     imports.import_clients,
-    imports.export_clients,
+    exports.export_clients,
     "Write every domain and contact in the import format.",
 )
 

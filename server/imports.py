@@ -4,10 +4,8 @@ Imports are all-or-nothing: every problem in the file is reported with its
 line, and nothing is written unless there is none. Rows are upserted by key
 (a departure by its primary address, an account by name, a domain, a contact by
 address key); `dry_run` returns the same report and writes nothing. Exports
-write the import formats, so importing an export changes nothing: every cell
-goes through csv_formats.formulas.safe_cell (no spreadsheet formula), which
-reading a file undoes. Every export is audited (`audit.exported`: who, which
-export, how many rows) once written, before a caller hands it on.
+(server/exports.py) write the import formats, so importing an export changes
+nothing: reading a file undoes their escape of spreadsheet formulas.
 
 Memory, by design:
 - a departures file (a company's leavers, thousands of rows) is read twice:
@@ -24,14 +22,13 @@ Must not import Flask.
 
 from __future__ import annotations
 
-import csv
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 
@@ -46,7 +43,6 @@ from .csv_formats import (
     Parsed,
     Record,
     claimed_twice,
-    departure_cells,
     keep_unstated,
     no_employee_problems,
     parse_client,
@@ -54,7 +50,6 @@ from .csv_formats import (
     read_records,
     work_addresses,
 )
-from .csv_formats.formulas import safe_cell
 from .model import Departure, normalise_address
 
 #: Rows sent to the database at a time (a departure brings its aliases and personal addresses).
@@ -223,15 +218,6 @@ def _write_departure_batch(conn: Connection, batch: list[Departure], columns: fr
     bulk_departures.upsert_departures(conn, batch, now)
 
 
-def export_departures(engine: Engine, stream: TextIO, *, actor: str, now: datetime) -> int:
-    """Write the register as a departures file, audited; the number of rows written."""
-    with engine.connect() as conn:
-        rows = (departure_cells(d) for batch in bulk_departures.departure_batches(conn) for d in batch)
-        count = _write_csv(stream, DEPARTURES.columns, rows)
-    _audit_export(engine, DEPARTURES, count, actor, now)
-    return count
-
-
 # --- clients ---------------------------------------------------------------------
 
 
@@ -300,32 +286,6 @@ def _staged(parsed: Parsed) -> tuple:
         contact.email if contact else None,
         row.contact_name if contact else None,
     )
-
-
-def export_clients(engine: Engine, stream: TextIO, *, actor: str, now: datetime) -> int:
-    """Write the client directory as a clients file, streamed, audited; the number of rows written."""
-    with engine.connect() as conn:
-        count = _write_csv(stream, CLIENTS.columns, bulk_clients.client_export_rows(conn))
-    _audit_export(engine, CLIENTS, count, actor, now)
-    return count
-
-
-def _write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Write a header and `rows` (streamed), no cell a formula; the number of rows written."""
-    writer = csv.writer(stream)
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-        count += 1
-    return count
-
-
-def _audit_export(engine: Engine, fmt: CsvFormat, rows: int, actor: str, now: datetime) -> None:
-    """The audit event of an export: the kind every export has (the audit and evidence exports' too)."""
-    details = {"export": f"{fmt.name}.csv", "rows": rows}
-    with engine.begin() as conn:  # its own transaction: SQLite cannot turn the export's reading one into a writer
-        store.record_audit(conn, at=now, kind="audit.exported", actor=actor, details=details)
 
 
 def _audit(conn: Connection, report: ImportReport, now: datetime, actor: str) -> None:

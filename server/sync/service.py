@@ -29,7 +29,8 @@ from .. import store
 from ..adapters import AdapterError
 from ..model import InvalidAddress, normalise_address, normalise_domain
 from . import store as sync_store
-from .merge import plan_clients, plan_departures
+from .merge import plan_departures
+from .merge_clients import plan_clients
 from .records import Account, Fetched, Kind, Leaver, Plan, Rules, Run, RunStatus
 
 log = logging.getLogger("leaverguard.sync")

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from server.model import Departure, PolicySettings
-from server.sync.merge import plan_clients, plan_departures, refusal
+from server.sync.merge import plan_departures, refusal
+from server.sync.merge_clients import plan_clients
 from server.sync.records import Account, Claims, Conflict, Contact, Leaver, PlannedAccount, Problem, Rules
 
 TODAY = date(2026, 11, 22)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ... import db, imports
+from ... import db, exports
 from ...csv_formats import CLIENTS
 from ...services import client_directory as directory
 from ...services.editing import InvalidForm, StaleVersion, is_synced
@@ -99,7 +99,7 @@ def delete_account(account_id: int):
 @bp.get("/clients/export")
 @requires(Permission.EXPORT)
 def export_clients():
-    return csv_download(lambda stream: imports.export_clients(db.engine(), stream, **who()), "clients")
+    return csv_download(lambda stream: exports.export_clients(db.engine(), stream, **who()), "clients")
 
 
 def _change(account_id: int, done: str, change, *args, **options):

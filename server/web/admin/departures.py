@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ... import db, imports
+from ... import db, exports
 from ...console.register_forms import DEPARTURE_FIELDS, departure_fields
 from ...csv_formats import DEPARTURES
 from ...model import Phase
@@ -130,7 +130,7 @@ def delete_departure(departure_id: int):
 @bp.get("/departures/export")
 @requires(Permission.EXPORT)
 def export_departures():
-    return csv_download(lambda stream: imports.export_departures(db.engine(), stream, **who()), "departures")
+    return csv_download(lambda stream: exports.export_departures(db.engine(), stream, **who()), "departures")
 
 
 def _phase(value: str | None) -> Phase | None:
