@@ -192,7 +192,6 @@ def no_employee_addresses(
 ) -> dict[str, str]:
     """Messages for the addresses of `departure` that are no employee's: outside the company's domains, or a
     client's contact (`contacts`: key -> the account's name)."""
-
     return _by_field(departure, lambda address: employee_address_problem(address, internal_domains, contacts))
 
 

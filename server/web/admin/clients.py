@@ -2,7 +2,8 @@
 
 Views parse the request, call server/services/client_directory.py and render;
 the CSV import is uploads.py's. Viewers and HR see the directory read-only;
-changing it needs EDIT_CLIENTS (admin), checked here whatever the page showed.
+changing it needs EDIT_CLIENTS (admin), exporting it EXPORT (admin, hr),
+checked here whatever the page showed.
 """
 
 from __future__ import annotations
