@@ -378,10 +378,13 @@ def test_bad_domains_and_contacts_are_left_out_and_reported_but_the_account_is_a
         ("GMX.de", "is a consumer webmail domain (the policy's webmail list)"),
         ("northwind.example", "is one of the company's own domains"),
         ("sales.northwind.example", "is under the company's domain northwind.example"),
+        ("northwind-group.example", "is a parent of the company's domain eu.northwind-group.example"),
     ],
 )
 def test_a_company_or_webmail_domain_from_a_crm_is_left_out_and_reported_while_the_account_applies(domain, problem):
-    plan = plan_clients([account(domains=(domain, "contoso.example"))], {}, Claims(), replace(CRM, policy=COMPANY))
+    policy = replace(COMPANY, internal_domains=frozenset({"northwind.example", "eu.northwind-group.example"}))
+
+    plan = plan_clients([account(domains=(domain, "contoso.example"))], {}, Claims(), replace(CRM, policy=policy))
 
     assert plan.add[0].domains == ("contoso.example",)
     (reported,) = plan.problems
