@@ -1,13 +1,16 @@
 """Command-line entry points (`flask --app server …`): demo seeding; imports and exports; sign-off housekeeping.
 
 Commands parse arguments, call a service, and print what happened; the logic
-lives elsewhere (demo.py, imports.py). A user's mistake ends with a message
+lives elsewhere (demo.py, imports.py, exports.py). A user's mistake ends with a message
 and an exit code, never a traceback: 1 for a file with problems or a database
 that is not migrated, 2 (click's own) for a missing file or a wrong option.
 """
 
 from __future__ import annotations
 
+import getpass
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +23,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine
 
-from . import db, demo, imports
+from . import db, demo, exports, imports
 from .auth.entra import EntraSettings
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
 from .manifests import gmail, outlook, package
 from .manifests.sites import BadBaseUrl
+from .model import InvalidAddress, normalise_address
 from .sync.cli import sync_cli
 
 
@@ -71,10 +75,35 @@ def _migrated_engine() -> Engine:
     return engine
 
 
-def _run_import(service: Callable[..., imports.ImportReport], file: Path, dry_run: bool) -> None:
+def _actor(_ctx, _param, value: str | None) -> str:
+    """Who the audit log names for a command: the address given with --actor, else `cli:<OS user>`."""
+    if value is None:
+        return "cli:" + (re.sub(r"[^a-z0-9_.\-]", "_", _os_user().lower()) or "unknown")[:60]
+    try:
+        return normalise_address(value).email
+    except InvalidAddress as exc:
+        raise click.BadParameter(f"{value!r} is not an e-mail address: {exc.reason}") from None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's uid without a passwd entry or a LOGNAME
+        return f"uid{os.getuid()}"
+
+
+_ACTOR = click.option(
+    "--actor",
+    callback=_actor,
+    metavar="ADDRESS",
+    help="Your address, for the audit log (default: cli:<your user name on this machine>).",
+)
+
+
+def _run_import(service: Callable[..., imports.ImportReport], file: Path, dry_run: bool, actor: str) -> None:
     """Run an import and print its report; problems go to stderr, one a line, and exit 1."""
     try:
-        report = service(_migrated_engine(), file, dry_run=dry_run, now=datetime.now(UTC))
+        report = service(_migrated_engine(), file, dry_run=dry_run, now=datetime.now(UTC), actor=actor)
     except imports.FileChanged as exc:
         raise click.ClickException(f"{file}: {exc}") from None
     if report.ok:
@@ -98,10 +127,10 @@ def _output(out: Path | None) -> Iterator[TextIO]:
         yield stream
 
 
-def _run_export(service: Callable[..., int], out: Path | None) -> None:
+def _run_export(service: Callable[..., int], out: Path | None, actor: str) -> None:
     engine = _migrated_engine()  # before `out` is created
     with _output(out) as stream:
-        count = service(engine, stream)
+        count = service(engine, stream, actor=actor, now=datetime.now(UTC))
     if out is not None:
         click.echo(f"wrote {count} rows to {out}")
 
@@ -113,13 +142,15 @@ def _csv_group(name: str, help_: str, fmt: CsvFormat, import_service, export_ser
     @group.command("import", help=_import_help(fmt))
     @click.argument("file", type=_FILE)
     @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
-    def import_command(file: Path, dry_run: bool) -> None:
-        _run_import(import_service, file, dry_run)
+    @_ACTOR
+    def import_command(file: Path, dry_run: bool, actor: str) -> None:
+        _run_import(import_service, file, dry_run, actor)
 
-    @group.command("export", help=export_help)
+    @group.command("export", help=export_help + " Audited with who (--actor) and how many rows.")
     @click.option("--out", type=_OUT, help="File to write (default: standard output).")
-    def export_command(out: Path | None) -> None:
-        _run_export(export_service, out)
+    @_ACTOR
+    def export_command(out: Path | None, actor: str) -> None:
+        _run_export(export_service, out, actor)
 
     return group
 
@@ -129,7 +160,7 @@ departures_cli = _csv_group(
     "The departures register as CSV (Microsoft Purview HR connector columns).",
     DEPARTURES,
     imports.import_departures,
-    imports.export_departures,
+    exports.export_departures,
     "Write the register in the import format.",
 )
 clients_cli = _csv_group(
@@ -137,7 +168,7 @@ clients_cli = _csv_group(
     "The client directory as CSV: one row a domain or a contact of an account.",
     CLIENTS,
     imports.import_clients,
-    imports.export_clients,
+    exports.export_clients,
     "Write every domain and contact in the import format.",
 )
 

@@ -4,7 +4,8 @@ Imports are all-or-nothing: every problem in the file is reported with its
 line, and nothing is written unless there is none. Rows are upserted by key
 (a departure by its primary address, an account by name, a domain, a contact by
 address key); `dry_run` returns the same report and writes nothing. Exports
-write the import formats, so importing an export changes nothing.
+(server/exports.py) write the import formats, so importing an export changes
+nothing: reading a file undoes their escape of spreadsheet formulas.
 
 Memory, by design:
 - a departures file (a company's leavers, thousands of rows) is read twice:
@@ -21,13 +22,13 @@ Must not import Flask.
 
 from __future__ import annotations
 
-import csv
+import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 
@@ -42,11 +43,12 @@ from .csv_formats import (
     Parsed,
     Record,
     claimed_twice,
-    departure_cells,
     keep_unstated,
+    no_employee_problems,
     parse_client,
     parse_departure,
     read_records,
+    work_addresses,
 )
 from .model import Departure, normalise_address
 
@@ -157,7 +159,8 @@ def import_departures(
 ) -> ImportReport:
     """Check a departures file, then (unless `dry_run`) upsert every row in one transaction."""
     with _opened(source) as stream:
-        rows, keys, errors = _check_departures(stream)
+        with engine.connect() as conn:
+            rows, keys, errors = _check_departures(conn, stream)
         if errors:
             return _failed(DEPARTURES.name, rows, errors)
         with engine.begin() as conn:
@@ -171,13 +174,26 @@ def import_departures(
     return report
 
 
-def _check_departures(stream: BinaryIO) -> tuple[int, list[str], ErrorLog]:
-    """Rows read, the primary address key of each good row, and every problem."""
-    reading, claims, keys = _Reading(), DepartureClaims(), []
+def _check_departures(conn: Connection, stream: BinaryIO) -> tuple[int, list[str], ErrorLog]:
+    """Rows read, the primary address key of each good row, and every problem (no employee's addresses too)."""
+    reading, claims, keys, batch = _Reading(), DepartureClaims(), [], []
+    internal = store.load_settings(conn).internal_domains
     for parsed in reading.good_rows(stream, DEPARTURES, parse_departure):
         reading.errors.add(claims.claim(parsed.line, parsed.value))
         keys.append(normalise_address(parsed.value.email).key)
+        batch.append(parsed)
+        if len(batch) >= DEPARTURE_BATCH_ROWS:
+            reading.errors.add(_no_employees(conn, batch, internal))
+            batch = []
+    reading.errors.add(_no_employees(conn, batch, internal))
     return reading.rows, keys, reading.errors
+
+
+def _no_employees(conn: Connection, batch: list[Parsed], internal: frozenset[str]) -> list[LineError]:
+    """The problems of a batch of rows whose work addresses are a client's contact or outside the company."""
+    keys = [normalise_address(email).key for parsed in batch for _, email in work_addresses(parsed.value)]
+    contacts = store.contact_accounts(conn, keys) if keys else {}
+    return [error for parsed in batch for error in no_employee_problems(parsed.line, parsed.value, internal, contacts)]
 
 
 def _write_departures(conn: Connection, stream: BinaryIO, now: datetime) -> None:
@@ -200,13 +216,6 @@ def _write_departure_batch(conn: Connection, batch: list[Departure], columns: fr
         stored = bulk_departures.departures_by_key(conn, [normalise_address(d.email).key for d in batch])
         batch = [keep_unstated(d, stored.get(normalise_address(d.email).key), columns) for d in batch]
     bulk_departures.upsert_departures(conn, batch, now)
-
-
-def export_departures(engine: Engine, stream: TextIO) -> int:
-    """Write the register as a departures file; the number of rows written."""
-    with engine.connect() as conn:
-        rows = (departure_cells(d) for batch in bulk_departures.departure_batches(conn) for d in batch)
-        return _write_csv(stream, DEPARTURES.columns, rows)
 
 
 # --- clients ---------------------------------------------------------------------
@@ -236,7 +245,7 @@ def _stage_and_check_clients(
 ) -> tuple[ImportReport, dict[str, bulk_clients.Staged], frozenset[str]]:
     """Stage the file and check it: the report so far, and the staged counts and file columns the upsert needs."""
     bulk_clients.create_staging(conn)
-    reading = _stage_clients(conn, stream)
+    reading = _stage_clients(conn, stream, functools.partial(parse_client, settings=store.load_settings(conn)))
     bulk_clients.index_staging(conn)
     counts = bulk_clients.staged_counts(conn)
     for column, key, shown, other, kind in _CLIENT_CROSS_CHECKS:
@@ -251,10 +260,10 @@ def _stage_and_check_clients(
     return ImportReport(CLIENTS.name, reading.rows, tallies, dry_run=dry_run), counts, reading.columns
 
 
-def _stage_clients(conn: Connection, stream: BinaryIO) -> _Reading:
+def _stage_clients(conn: Connection, stream: BinaryIO, parse: Callable[[Record], Parsed]) -> _Reading:
     """Copy the good rows into the staging table, a batch at a time; what the reading found."""
     reading, batch = _Reading(), []
-    for parsed in reading.good_rows(stream, CLIENTS, parse_client):
+    for parsed in reading.good_rows(stream, CLIENTS, parse):
         batch.append(_staged(parsed))
         if len(batch) >= BATCH_ROWS:
             bulk_clients.stage_client_rows(conn, batch)
@@ -277,23 +286,6 @@ def _staged(parsed: Parsed) -> tuple:
         contact.email if contact else None,
         row.contact_name if contact else None,
     )
-
-
-def export_clients(engine: Engine, stream: TextIO) -> int:
-    """Write the client directory as a clients file, streamed; the number of rows written."""
-    with engine.connect() as conn:
-        return _write_csv(stream, CLIENTS.columns, bulk_clients.client_export_rows(conn))
-
-
-def _write_csv(stream: TextIO, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Write a header and `rows` (streamed); the number of rows written."""
-    writer = csv.writer(stream)
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    return count
 
 
 def _audit(conn: Connection, report: ImportReport, now: datetime, actor: str) -> None:

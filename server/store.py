@@ -116,6 +116,20 @@ def client_matches(conn: Connection, keys: Sequence[str], domains: Sequence[str]
     return contacts, by_domain
 
 
+def contact_accounts(conn: Connection, keys: Iterable[str], chunk: int = 1000) -> dict[str, str]:
+    """Of address `keys`, those of a client's contact, with the name of its account (asked in chunks)."""
+    contacts, accounts = t.client_contacts, t.client_accounts
+    wanted, found = sorted(set(keys)), {}
+    for start in range(0, len(wanted), chunk):
+        query = (
+            select(contacts.c.match_key, accounts.c.name)
+            .join(accounts, accounts.c.id == contacts.c.account_id)
+            .where(contacts.c.match_key.in_(wanted[start : start + chunk]))
+        )
+        found.update({key: name for key, name in conn.execute(query)})
+    return found
+
+
 def ensure_account(conn: Connection, name: str, owner: str | None, source: str, now: datetime) -> int:
     """The id of the client account called `name`, created or its owner updated."""
     account_id = conn.scalar(select(t.client_accounts.c.id).where(t.client_accounts.c.name == name))

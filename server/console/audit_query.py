@@ -17,7 +17,7 @@ from datetime import date
 
 from ..model import InvalidAddress, Verdict, normalise_address
 
-_SYSTEM_ACTOR = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,39}$")  # `sync`, `leaverguard`
+_SYSTEM_ACTOR = re.compile(r"^[a-z0-9][a-z0-9_.:\-]{0,63}$")  # `sync`, `leaverguard`, `cli:<OS user>`
 _KIND = re.compile(r"^[a-z0-9_\-]+(\.[a-z0-9_\-]+)*(\.\*)?$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, or_, select
+from sqlalchemy import Connection, Text, cast, func, or_, select
 
 from .. import tables as t
 from .audit_query import AuditFilter
@@ -59,6 +59,16 @@ def audit_page(conn: Connection, audit_filter: AuditFilter, before: int | None, 
     if before is not None:
         query = query.where(_A.c.id < before)
     return [plain(row, "at") for row in conn.execute(query)]
+
+
+def newest_id(conn: Connection) -> int:
+    """The id of the newest event (0 when there is none)."""
+    return conn.scalar(select(func.max(_A.c.id))) or 0
+
+
+def count_events(conn: Connection, audit_filter: AuditFilter, before: int) -> int:
+    """How many events match `audit_filter` among those older than id `before` (what an export will hold)."""
+    return conn.scalar(select(func.count()).select_from(_A).where(*conditions(audit_filter), _A.c.id < before))
 
 
 def audit_event(conn: Connection, event_id: int) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, insert, or_, select, update
 
 from .. import tables as t
 from ..bulk_departures import departures_by_key, upsert_departures
@@ -128,6 +128,17 @@ def rewrite_departure(conn: Connection, departure_id: int, departure: Departure,
 
 def set_status(conn: Connection, departure_id: int, status: DepartureStatus, source: str) -> None:
     conn.execute(update(_D).where(_D.c.id == departure_id).values(status=status.value, source=source))
+
+
+def delete_departure(conn: Connection, departure_id: int) -> None:
+    """Delete a record with its aliases and personal addresses (their foreign keys cascade; deleted here too, so
+    nothing depends on SQLite's foreign_keys pragma). Sign-off requests and audit rows name addresses, not this id:
+    they stay."""
+    conn.execute(delete(_ADDRESSES).where(_ADDRESSES.c.departure_id == departure_id))
+    conn.execute(
+        delete(t.departure_personal_addresses).where(t.departure_personal_addresses.c.departure_id == departure_id)
+    )
+    conn.execute(delete(_D).where(_D.c.id == departure_id))
 
 
 def _aware(value: datetime) -> datetime:

@@ -3,10 +3,11 @@
 Holds the parsing and the checks that need nothing stored (addresses through
 model.normalise_address, dates, their order, the successor not being the
 leaver), the wording of the checks that do (an address that belongs to
-someone else: the services look it up and these functions name it), and the
-typed values of a stored record for filling a form again.
+someone else, or that is no employee's: the services look it up and these
+functions name it, with server.directory's rules), and the typed values of a
+stored record for filling a form again.
 
-Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy or the store.
+Pure: stdlib, server.model and server.directory only. Must not import Flask, SQLAlchemy or the store.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Generic, TypeVar
 
+from ..directory import employee_address_problem
 from ..model import Address, Departure, InvalidAddress, normalise_address, normalise_domain
 
 T = TypeVar("T")
 MAX_NAME_LENGTH = 200  # client_accounts.name and client_contacts.name (server/tables.py)
+MAX_REASON_LENGTH = 1000  # why a departure was deleted: a sentence or two for the audit log
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 DEPARTURE_FIELDS = (
     "email",
@@ -135,6 +138,17 @@ def _check_people(
         fields.fail("personal_addresses", f"{', '.join(clash)}: a work address of the leaver, not a personal one")
 
 
+def deletion_reason(typed: Mapping[str, str]) -> FormResult[str]:
+    """Why a departure is deleted, as the admin typed it (required: the audit log keeps it)."""
+    fields = _Fields(typed)
+    reason = fields.text("reason")
+    if not reason:
+        fields.fail("reason", "is required: say why this record was a mistake")
+    elif len(reason) > MAX_REASON_LENGTH:
+        fields.fail("reason", f"is longer than {MAX_REASON_LENGTH} characters")
+    return FormResult(None, fields.errors) if fields.errors else FormResult(reason)
+
+
 def _emails(addresses: tuple[Address, ...]) -> tuple[str, ...]:
     return tuple(sorted(a.email for a in addresses))
 
@@ -168,12 +182,27 @@ def sends_as(departure: Departure) -> dict[str, str]:
 
 def taken_addresses(departure: Departure, owners: Mapping[str, str]) -> dict[str, str]:
     """Messages for the addresses of `departure` that other leavers send as (`owners`: key -> their address)."""
+    return _by_field(
+        departure, lambda address: owners.get(address.key) and f"is already an address of {owners[address.key]}"
+    )
+
+
+def no_employee_addresses(
+    departure: Departure, internal_domains: frozenset[str], contacts: Mapping[str, str]
+) -> dict[str, str]:
+    """Messages for the addresses of `departure` that are no employee's: outside the company's domains, or a
+    client's contact (`contacts`: key -> the account's name)."""
+    return _by_field(departure, lambda address: employee_address_problem(address, internal_domains, contacts))
+
+
+def _by_field(departure: Departure, problem) -> dict[str, str]:
+    """`problem(address)` of each address `departure` sends as, as messages by form field."""
     errors: dict[str, list[str]] = {}
     fields = sends_as(departure)
-    for address in (departure.email, *departure.aliases):
-        key = normalise_address(address).key
-        if key in owners:
-            errors.setdefault(fields[key], []).append(f"{address} is already an address of {owners[key]}")
+    for email in (departure.email, *departure.aliases):
+        address = normalise_address(email)
+        if found := problem(address):
+            errors.setdefault(fields[address.key], []).append(f"{email} {found}")
     return {name: "; ".join(messages) for name, messages in errors.items()}
 
 

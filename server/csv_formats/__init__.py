@@ -6,7 +6,8 @@ value, what is wrong); this package re-exports the names its users need.
 
 - reading.py: CsvFormat, LineError, ErrorLog, Record, read_records (either format);
 - cells.py: RowParser (one row's cells as model values), Parsed, parse_date;
-- departures.py: DEPARTURES, parse_departure, keep_unstated, DepartureClaims, departure_cells;
+- departures.py: DEPARTURES, parse_departure, keep_unstated, DepartureClaims, departure_cells,
+  work_addresses, no_employee_problems;
 - clients.py: CLIENTS, ClientRow, parse_client, claimed_twice.
 
 Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy or the
@@ -17,7 +18,15 @@ from __future__ import annotations
 
 from .cells import SOURCE, Parsed, parse_date
 from .clients import CLIENTS, ClientRow, claimed_twice, parse_client
-from .departures import DEPARTURES, DepartureClaims, departure_cells, keep_unstated, parse_departure
+from .departures import (
+    DEPARTURES,
+    DepartureClaims,
+    departure_cells,
+    keep_unstated,
+    no_employee_problems,
+    parse_departure,
+    work_addresses,
+)
 from .reading import MAX_SHOWN_ERRORS, CsvFormat, ErrorLog, LineError, Record, match_header, read_records
 
 __all__ = [
@@ -36,8 +45,10 @@ __all__ = [
     "departure_cells",
     "keep_unstated",
     "match_header",
+    "no_employee_problems",
     "parse_client",
     "parse_date",
     "parse_departure",
     "read_records",
+    "work_addresses",
 ]

@@ -2,16 +2,19 @@
 
 `Account, Domain, ContactEmail, ContactName, OwnerEmail`, one row a domain or a
 contact (or both) of an account. Whether two rows disagree is checked across
-the file, in SQL (server/bulk_clients.py); only its wording is here.
+the file, in SQL (server/bulk_clients.py); only its wording is here. A domain the
+policy refuses as a client domain (the company's, webmail: server.directory) is
+a problem of its row.
 
-Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy or the store.
+Pure: stdlib, server.model and server.directory only. Must not import Flask, SQLAlchemy or the store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Address
+from ..directory import client_domain_problem
+from ..model import Address, PolicySettings
 from .cells import Parsed, RowParser
 from .reading import CsvFormat, LineError, Record
 
@@ -34,11 +37,16 @@ class ClientRow:
     owner: str | None
 
 
-def parse_client(record: Record) -> Parsed[ClientRow]:
-    """One row of a clients file as a ClientRow; whether two rows disagree is checked across the file."""
+def parse_client(record: Record, settings: PolicySettings | None = None) -> Parsed[ClientRow]:
+    """One row of a clients file as a ClientRow; whether two rows disagree is checked across the file.
+
+    With `settings`, a domain that may not be a client domain under them is a problem of the row.
+    """
     row = RowParser(record)
     account = row.name("Account", required=True)
     domain = row.domain("Domain")
+    if domain and settings and (problem := client_domain_problem(domain, settings)):
+        row.fail("Domain", problem)
     contact = row.address("ContactEmail")
     name = row.name("ContactName")
     owner = row.address("OwnerEmail", repeated=True)

@@ -4,15 +4,19 @@ The Microsoft Purview HR connector columns `EmailAddress, ResignationDate,
 LastWorkingDate` plus `GardenLeaveDate, SuccessorEmail, PersonalEmails,
 Aliases, Status` (lists separated by `;`).
 
-Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy or the store.
+A row whose EmailAddress or Aliases are no employee's (outside the company's
+domains, or a client's contact: server.directory's rule) has a problem per address.
+
+Pure: stdlib, server.model and server.directory only. Must not import Flask, SQLAlchemy or the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
+from ..directory import employee_address_problem
 from ..model import Departure, DepartureStatus, normalise_address
 from .cells import LIST_SEPARATOR, SOURCE, Parsed, RowParser
 from .reading import CsvFormat, LineError, Record, listed
@@ -129,6 +133,22 @@ class DepartureClaims:
             if owner != primary:
                 problems.append(LineError(line, column, email, f"is also an address of {owner} (line {first})"))
         return problems
+
+
+def work_addresses(departure: Departure) -> list[tuple[str, str]]:
+    """(column, address) of every address a departure sends as: its EmailAddress, then its Aliases."""
+    return [("EmailAddress", departure.email)] + [("Aliases", alias) for alias in departure.aliases]
+
+
+def no_employee_problems(
+    line: int, departure: Departure, internal_domains: frozenset[str], contacts: Mapping[str, str]
+) -> list[LineError]:
+    """The problems of a row whose work addresses are no employee's (`contacts`: key -> a client account's name)."""
+    problems = []
+    for column, email in work_addresses(departure):
+        if problem := employee_address_problem(normalise_address(email), internal_domains, contacts):
+            problems.append(LineError(line, column, email, problem))
+    return problems
 
 
 def departure_cells(departure: Departure) -> list[str]:

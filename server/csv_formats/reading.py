@@ -1,5 +1,8 @@
 """Reading a CSV file of either format: the columns, the header check, rows as Records, problems as LineErrors.
 
+Cells that an export escaped against spreadsheet formulas are read back as they
+were (formulas.unescaped), so an exported file imports to the same data.
+
 A problem names its line (numbered as a spreadsheet numbers its rows, the
 header being line 1), its column, its value and what is wrong. Files are read
 as UTF-8, with or without a byte-order mark.
@@ -14,6 +17,8 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from .formulas import ESCAPE, unescaped
 
 #: How many problems a report lists; the rest are only counted.
 MAX_SHOWN_ERRORS = 1000
@@ -159,6 +164,8 @@ def _record(line: int, cells: list[str], columns: list[str]) -> Record | LineErr
     if len(cells) != len(columns):
         problem = f"has {len(cells)} cells but the header has {len(columns)} columns"
         return LineError(line, "", "", problem)
+    if ESCAPE in "".join(cells):  # one C-level scan; most rows have no apostrophe at all
+        cells = [unescaped(cell) for cell in cells]  # exports escape formulas (formulas.py): undo it
     if not all(map(str.isascii, cells)):  # the common case costs one C-level pass
         for column, cell in zip(columns, cells, strict=True):
             if _undecodable(cell):

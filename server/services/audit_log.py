@@ -1,9 +1,10 @@
 """The audit log's use cases: filtered pages, one event, the CSV export, and one leaver's evidence.
 
-Both exports are themselves audit events (kind `audit.exported`, with who, what and which
-filter), written before the first byte goes out. The CSV export streams every matching row
-a batch at a time (keyset, newest first), each batch on its own short-lived connection, so
-a large export holds no transaction open.
+Both exports are themselves audit events (kind `audit.exported`, with who, what, which filter
+and how many rows), written before the first byte goes out. The CSV export holds the matching
+events up to the newest one when it starts (so the count it records is the rows it writes,
+whatever is audited meanwhile) and streams them a batch at a time (keyset, newest first),
+each batch on its own short-lived connection, so a large export holds no transaction open.
 
 Must not import Flask.
 """
@@ -44,15 +45,17 @@ def audit_event(engine: Engine, event_id: int) -> dict[str, Any] | None:
 
 
 def export_audit_csv(engine: Engine, audit_filter: AuditFilter, *, actor: str, now: datetime) -> Iterator[str]:
-    """Record the export, then the CSV lines of every matching event, newest first (a generator)."""
-    details = {"export": "audit.csv", "filter": query_args(audit_filter)}
+    """Record the export with its row count, then the CSV lines of every matching event, newest first (a generator)."""
+    with engine.connect() as conn:
+        before = audit_store.newest_id(conn) + 1  # events audited from now on are not in this export
+        count = audit_store.count_events(conn, audit_filter, before)
+    details = {"export": "audit.csv", "filter": query_args(audit_filter), "rows": count}
     with engine.begin() as conn:
         store.record_audit(conn, at=now, kind="audit.exported", actor=actor, details=details)
-    return csv_lines(AUDIT_COLUMNS, (_audit_row(event) for event in _every_event(engine, audit_filter)))
+    return csv_lines(AUDIT_COLUMNS, (_audit_row(event) for event in _every_event(engine, audit_filter, before)))
 
 
-def _every_event(engine: Engine, audit_filter: AuditFilter) -> Iterator[dict[str, Any]]:
-    before = None
+def _every_event(engine: Engine, audit_filter: AuditFilter, before: int) -> Iterator[dict[str, Any]]:
     while True:
         with engine.connect() as conn:
             batch = audit_store.audit_page(conn, audit_filter, before, EXPORT_BATCH)[:EXPORT_BATCH]
@@ -78,13 +81,15 @@ def leaver_evidence(engine: Engine, leaver: str, *, actor: str, export: str, now
     Raises InvalidAddress for a `leaver` that is not an address.
     """
     address = normalise_address(leaver)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         departure = store.find_departure(conn, address.key)
         addresses = (departure.email, *departure.aliases) if departure else (address.email,)
         events = audit_store.checks_by(conn, addresses)
         requests = audit_store.requests_by(conn, [normalise_address(a).key for a in addresses])
-        details = {"export": export, "leaver": addresses[0]}
-        store.record_audit(conn, at=now, kind="audit.exported", actor=actor, details=details)
     for request in requests:
         request["shown_status"] = effective_status(ApprovalStatus(request["status"]), request["expires_at"], now).value
-    return evidence.build(addresses[0], addresses, events, requests)
+    found = evidence.build(addresses[0], addresses, events, requests)
+    details = {"export": export, "leaver": addresses[0], "rows": len(evidence.rows(found))}
+    with engine.begin() as conn:
+        store.record_audit(conn, at=now, kind="audit.exported", actor=actor, details=details)
+    return found

@@ -4,7 +4,9 @@ Every change is one transaction that starts with the account's version check
 (console.clients_store.claim_version), so two admins never silently overwrite
 each other, and ends with its audit row. A domain or contact that belongs to
 another account is refused with that account's name (moving it is a remove
-there and an add here, on purpose). Changes to a synced account stay the
+there and an add here, on purpose), and so is a domain that is the company's or
+consumer webmail (directory.client_domain_problem, the rule imports and syncs
+follow too). Changes to a synced account stay the
 sync's unless the editor takes the account over (it becomes `manual`); its
 next run replaces the domains and contacts of an account it still owns.
 
@@ -25,6 +27,7 @@ from .. import store
 from ..console import clients_store as directory
 from ..console.paging import Page
 from ..console.register_forms import account_from_form, contact_from_form, domain_from_form
+from ..directory import client_domain_problem
 from ..model import InvalidAddress, normalise_address
 from .editing import MANUAL, InvalidForm, NoSuchRecord, StaleVersion, next_version
 
@@ -145,6 +148,8 @@ def add_domain(engine: Engine, account_id: int, typed: Mapping[str, str], versio
     domain = _valid(domain_from_form(typed))
 
     def change(conn: Connection, before: Account) -> dict[str, Any]:
+        if problem := client_domain_problem(domain, store.load_settings(conn)):
+            raise InvalidForm({"domain": f"{domain} {problem}"})
         _refuse_held("domain", directory.domain_owner(conn, domain), domain, account_id)
         directory.add_domain(conn, account_id, domain)
         return {"name": before.name, "domain": domain}

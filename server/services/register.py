@@ -1,4 +1,4 @@
-"""The departures register on the admin console: list, add, edit, withdraw and reinstate, each change audited.
+"""The departures register on the admin console: list, add, edit, withdraw, reinstate and delete, each audited.
 
 A save is one transaction: the version check comes first (console's
 `claim_version`), then the checks against the stored register (an address that
@@ -7,6 +7,9 @@ all of it back. A record a sync owns stays the sync's when edited (its next run
 may overwrite the edit) unless the editor takes it over, which makes it
 `manual`; a withdrawal always takes it over, or the next run would make the
 person a leaver again (server/sync/merge.py: a sync never touches a manual record).
+A record entered by mistake can be deleted, with a reason (audited with every
+value it had); a synced one cannot (SyncedRecord): its next run would add it
+again, so it is withdrawn instead.
 
 Must not import Flask.
 """
@@ -24,7 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from .. import store
 from ..console import departures_store as register
 from ..console.paging import Page
-from ..console.register_forms import departure_fields, departure_from_form, sends_as, taken_addresses
+from ..console.register_forms import (
+    deletion_reason,
+    departure_fields,
+    departure_from_form,
+    no_employee_addresses,
+    sends_as,
+    taken_addresses,
+)
 from ..directory import phase_of
 from ..model import Departure, DepartureStatus, Phase
 from .editing import MANUAL, InvalidForm, NoSuchRecord, StaleVersion, is_synced, next_version, policy_today
@@ -107,6 +117,34 @@ def set_withdrawn(
         _audit(conn, kind, actor, now, departure_id, before.departure, after)
 
 
+class SyncedRecord(Exception):
+    """A synced record cannot be deleted: the sync's next run would add it again. Withdraw it instead."""
+
+    def __init__(self, current: Versioned):
+        super().__init__(f"{current.departure.email} comes from the {current.departure.source} sync")
+        self.current = current
+
+
+def delete(
+    engine: Engine, departure_id: int, typed: Mapping[str, str], version: datetime | None, *, actor: str, now: datetime
+) -> Departure:
+    """Delete a record entered by mistake, with its aliases and personal addresses; audited with the reason and
+    every value it had. InvalidForm (no reason), StaleVersion, NoSuchRecord, SyncedRecord."""
+    reason = deletion_reason(typed)
+    if reason.value is None:
+        raise InvalidForm(reason.errors)
+    with engine.begin() as conn:
+        before, _ = _claim(conn, departure_id, version, now)
+        if is_synced(before.departure.source):
+            raise SyncedRecord(before)
+        register.delete_departure(conn, departure_id)
+        details = {"id": departure_id, "email": before.departure.email, "reason": reason.value}
+        store.record_audit(
+            conn, at=now, kind="departure.deleted", actor=actor, details=details | {"before": _shown(before.departure)}
+        )
+    return before.departure
+
+
 def _parsed(typed: Mapping[str, str]) -> Departure:
     result = departure_from_form(typed)
     if result.value is None:
@@ -126,9 +164,13 @@ def _claim(conn: Connection, departure_id: int, version: datetime | None, now: d
 
 
 def _check_addresses(conn: Connection, departure: Departure, *, besides: int | None) -> None:
-    """InvalidForm when another leaver already sends as the primary address or an alias, naming them."""
-    owners = register.address_owners(conn, list(sends_as(departure)), besides=besides)
-    if owners:
+    """InvalidForm when the primary address or an alias is no employee's (outside the company's domains, a
+    client's contact: named) or another leaver already sends as it (naming them)."""
+    keys = list(sends_as(departure))
+    internal = store.load_settings(conn).internal_domains
+    if errors := no_employee_addresses(departure, internal, store.contact_accounts(conn, keys)):
+        raise InvalidForm(errors)
+    if owners := register.address_owners(conn, keys, besides=besides):
         raise InvalidForm(taken_addresses(departure, owners))
 
 

@@ -5,7 +5,12 @@
 - A stored record of the source that the answer no longer lists is removed;
   nothing else is ever removed.
 - A record held by another source, or entered by hand (`manual`, `csv`), is
-  never touched: the source's claim on it is reported as a conflict.
+  never touched: the source's claim on it is reported as a conflict; so is a
+  leaver (or an alias) whose address is a client's contact, naming the account.
+- The registers' rules (server.directory) apply as on the console: a leaver
+  outside the company's domains is skipped and reported, such an alias left out;
+  a company or webmail domain of a CRM account is left out and reported
+  (merge_clients.py, which holds the client accounts' merge on the same base).
 - A malformed record is skipped and reported; the rest applies. A skipped
   record still counts as listed, so its stored version is kept.
 - An answer with nothing in it, or one that would remove more than
@@ -14,7 +19,7 @@
 - Leavers whose last working day is more than `lookback_days` ago are no
   longer kept.
 
-Pure: stdlib and server.model only. Must not import Flask, SQLAlchemy, the store or an adapter.
+Pure: stdlib, server.model and server.directory only. Must not import Flask, SQLAlchemy, the store or an adapter.
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from ..model import Address, Departure, DepartureStatus, InvalidAddress, normalise_address, normalise_domain
-from .records import Account, Claims, Conflict, Leaver, Plan, PlannedAccount, Problem, Rules
+from ..directory import work_address_problem
+from ..model import Address, Departure, DepartureStatus, InvalidAddress, normalise_address
+from .records import Conflict, Leaver, Plan, Problem, Rules
 
-MAX_NAME_LENGTH = 200
 T = TypeVar("T")
 
 
@@ -56,15 +61,22 @@ def _address(value: str | None) -> Address | None:
 
 
 def plan_departures(
-    records: Sequence[Leaver], owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules
+    records: Sequence[Leaver],
+    owned: Mapping[str, Departure],
+    others: Mapping[str, str],
+    rules: Rules,
+    clients: Mapping[str, str] | None = None,
 ) -> Plan[Departure]:
     """The plan for one answer about leavers.
 
     `owned`: the source's stored departures by primary address key; `others`:
     every address key (primary or alias) of a departure held by another source,
-    with that source.
+    with that source; `clients`: the address keys of the answer that are client
+    contacts, with their account's name.
     """
-    merge = _DepartureMerge(owned, others, rules)
+    # A client's contact holds its address as another source's leaver would: the claim is a conflict.
+    held = {key: f"client account {name!r}" for key, name in (clients or {}).items()} | dict(others)
+    merge = _DepartureMerge(owned, held, rules)
     for record in records:
         merge.take(record)
     return merge.plan()
@@ -122,6 +134,8 @@ class _DepartureMerge(_Merge[Departure]):
             return  # left long ago: no longer listed, so a stored record is removed
         self.listed.add(address.key)
         problems = list(record.problems) or _date_problems(record)  # a date it could not read is also missing
+        if outside := work_address_problem(address, self.rules.policy.internal_domains):
+            problems.append(outside)
         if problems:
             self.skipped.extend(Problem(address.email, p) for p in problems)
         elif self._claim(record, address):
@@ -167,7 +181,9 @@ class _DepartureMerge(_Merge[Departure]):
         for alias in self._valid(record.aliases, address):
             if alias.key == address.key:
                 continue
-            if alias.key in self.others:
+            if outside := work_address_problem(alias, self.rules.policy.internal_domains):
+                self.problems.append(Problem(address.email, f"alias {alias.email} {outside}; left out"))
+            elif alias.key in self.others:
                 self.conflicts.append(Conflict("alias", alias.email, self.others[alias.key], record.ref))
             elif self.claimed.setdefault(alias.key, address.key) != address.key:
                 self.problems.append(Problem(address.email, f"alias {alias.email} is someone else's in the answer"))
@@ -213,111 +229,3 @@ def _same_departure(stored: Departure, new: Departure) -> bool:
         aliases=tuple(sorted(stored.aliases)),
         personal_addresses=tuple(sorted(stored.personal_addresses)),
     ) == replace(new, id=None)
-
-
-# --- client accounts --------------------------------------------------------------
-
-
-def plan_clients(
-    records: Sequence[Account], owned: Mapping[str, PlannedAccount], others: Claims, rules: Rules
-) -> Plan[PlannedAccount]:
-    """The plan for one answer of a CRM; `owned` are the source's stored accounts by CRM id."""
-    merge = _ClientMerge(owned, others, rules)
-    for record in records:
-        merge.take(record)
-    return merge.plan()
-
-
-class _ClientMerge(_Merge[PlannedAccount]):
-    def __init__(self, owned: Mapping[str, PlannedAccount], others: Claims, rules: Rules):
-        super().__init__(owned, others, rules)
-        self.names: set[str] = set()
-        self.domains: set[str] = set()
-        self.contacts: set[str] = set()
-
-    def take(self, record: Account) -> None:
-        if not record.ref:
-            self.skipped.append(Problem(record.name or "?", "has no id in the source"))
-            return
-        if record.ref in self.listed:
-            self.skipped.append(Problem(record.ref, "is listed twice in the answer"))
-            return
-        self.listed.add(record.ref)
-        name = record.name.strip()
-        problems = list(record.problems) + _name_problems(name)
-        if problems:
-            self.skipped.extend(Problem(record.ref, p) for p in problems)
-        elif name in self.others.names:
-            self.conflicts.append(Conflict("account", name, self.others.names[name], record.ref))
-        else:
-            self._plan(self._account(record, self._unique_name(name, record.ref)))
-
-    def _unique_name(self, name: str, ref: str) -> str:
-        """The name, told apart by the CRM id when two accounts of the answer share it (CRM names are not unique)."""
-        if name in self.names:
-            name = f"{name[: MAX_NAME_LENGTH - len(ref) - 3]} ({ref})"
-        self.names.add(name)
-        return name
-
-    def _account(self, record: Account, name: str) -> PlannedAccount:
-        owner = _address(record.owner)
-        if record.owner and owner is None:
-            self.problems.append(Problem(record.ref, f"owner {record.owner!r} is not an e-mail address; left out"))
-        stored = self.owned.get(record.ref)
-        return PlannedAccount(
-            ref=record.ref,
-            name=name,
-            owner=owner.email if owner else None,
-            domains=self._domains(record),
-            contacts=self._contacts(record),
-            id=stored.id if stored else None,
-        )
-
-    def _domains(self, record: Account) -> tuple[str, ...]:
-        kept = []
-        for value in record.domains:
-            try:
-                domain = normalise_domain(value)
-            except ValueError as exc:
-                self.problems.append(Problem(record.ref, f"domain {value!r} left out: {exc}"))
-                continue
-            if domain in self.others.domains:
-                account, source = self.others.domains[domain]
-                self.conflicts.append(Conflict("domain", domain, f"{source} ({account})", record.ref))
-            elif domain in self.domains:
-                self.problems.append(Problem(record.ref, f"domain {domain} belongs to an earlier account; left out"))
-            else:
-                self.domains.add(domain)
-                kept.append(domain)
-        return tuple(sorted(kept))
-
-    def _contacts(self, record: Account) -> tuple[tuple[str, str, str], ...]:
-        kept = []
-        for contact in record.contacts:
-            address = _address(contact.email)
-            if address is None:
-                self.problems.append(Problem(record.ref, f"contact {contact.email!r} is not an e-mail address"))
-            elif address.key in self.others.contacts:
-                account, source = self.others.contacts[address.key]
-                self.conflicts.append(Conflict("contact", address.email, f"{source} ({account})", record.ref))
-            elif address.key in self.contacts:
-                self.problems.append(Problem(record.ref, f"contact {address.email} belongs to an earlier account"))
-            else:
-                self.contacts.add(address.key)
-                kept.append((address.key, address.email, contact.name.strip()[:MAX_NAME_LENGTH]))
-        return tuple(sorted(kept))
-
-    def _plan(self, account: PlannedAccount) -> None:
-        stored = self.owned.get(account.ref)
-        self._sort(stored, account, stored is not None and stored.same_as(account))
-
-    def plan(self) -> Plan[PlannedAccount]:
-        return self._finish(tuple(sorted(self.owned[ref].id for ref in self.owned if ref not in self.listed)))
-
-
-def _name_problems(name: str) -> list[str]:
-    if not name:
-        return ["has no name"]
-    if len(name) > MAX_NAME_LENGTH:
-        return [f"name is longer than {MAX_NAME_LENGTH} characters"]
-    return []

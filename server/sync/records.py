@@ -13,6 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from ..model import PolicySettings
+
 T = TypeVar("T")
 
 
@@ -111,6 +113,9 @@ class Rules:
     max_drop_share: float = 0.2
     lookback_days: int = 30
     accept_drop: bool = False  # an admin's one-off override of the empty-answer and drop checks
+    # The company's and the webmail domains the registers' rules follow (server.directory); read in the run's
+    # transaction. The defaults know no company domain, so the leaver-must-be-an-employee rule does not apply.
+    policy: PolicySettings = field(default_factory=PolicySettings)
 
 
 @dataclass(frozen=True, slots=True)

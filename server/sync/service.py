@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +29,8 @@ from .. import store
 from ..adapters import AdapterError
 from ..model import InvalidAddress, normalise_address, normalise_domain
 from . import store as sync_store
-from .merge import plan_clients, plan_departures
+from .merge import plan_departures
+from .merge_clients import plan_clients
 from .records import Account, Fetched, Kind, Leaver, Plan, Rules, Run, RunStatus
 
 log = logging.getLogger("leaverguard.sync")
@@ -174,6 +175,7 @@ def _apply(
     """Plan and apply in one transaction; the run and its audit event are written in it too."""
     with engine.begin() as conn:
         now = clock()
+        rules = replace(rules, policy=store.load_settings(conn))  # the registers' rules, as the console applies them
         if connector.kind == Kind.DEPARTURES:
             plan = _plan_departures(conn, fetched, rules)
         else:
@@ -193,7 +195,8 @@ def _plan_departures(conn: Connection, fetched: Fetched, rules: Rules) -> Plan:
     records = [r for r in fetched.records if isinstance(r, Leaver)]
     keys = [key for r in records for key in _keys([r.email, *r.aliases])]
     owned = sync_store.owned_departures(conn, rules.source)
-    return plan_departures(records, owned, sync_store.departure_claims(conn, rules.source, keys), rules)
+    claims = sync_store.departure_claims(conn, rules.source, keys)
+    return plan_departures(records, owned, claims, rules, clients=store.contact_accounts(conn, keys))
 
 
 def _plan_clients(conn: Connection, fetched: Fetched, rules: Rules) -> Plan:

@@ -29,15 +29,23 @@ class Permission(StrEnum):
     READ = "read"  # every admin-console page, read-only
     EDIT_DEPARTURES = "edit_departures"
     DECIDE_SIGNOFFS = "decide_signoffs"
-    READ_AUDIT = "read_audit"  # audit detail, audit CSV and the per-leaver evidence export
+    READ_AUDIT = "read_audit"  # audit details, the sign-off requests' contents, testing the policy
+    EXPORT = "export"  # every export: clients, departures, the audit CSV and a leaver's evidence (page and CSV)
     EDIT_CLIENTS = "edit_clients"
     EDIT_POLICY = "edit_policy"
+    DELETE_DEPARTURES = "delete_departures"  # a departure entered by mistake (a synced one is withdrawn instead)
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.HR: frozenset(
-        {Permission.READ, Permission.EDIT_DEPARTURES, Permission.DECIDE_SIGNOFFS, Permission.READ_AUDIT}
+        {
+            Permission.READ,
+            Permission.EDIT_DEPARTURES,
+            Permission.DECIDE_SIGNOFFS,
+            Permission.READ_AUDIT,
+            Permission.EXPORT,
+        }
     ),
     Role.VIEWER: frozenset({Permission.READ}),
 }

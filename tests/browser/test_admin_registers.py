@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server import store
+
 ADMIN = "ada@northwind.example"
 CHECK = """async ([sender, to]) => {
   const response = await fetch("/api/v1/check", {method: "POST",
@@ -105,3 +107,31 @@ def test_an_admin_fills_both_registers_through_forms_and_a_csv_and_the_check_fol
     page.get_by_role("link", name="Clients").first.click()
     assert page.get_by_role("link", name="Woodgrove Bank").is_visible()
     screenshots(page, screenshot, "clients")
+
+
+def test_an_admin_deletes_a_departure_entered_by_mistake_after_giving_a_reason_and_the_check_forgets_it(
+    app, live_server, page, screenshot
+):
+    engine = app.extensions["leaverguard.engine"]
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example"], datetime.now(UTC))
+        account_id = store.ensure_account(conn, "Woodgrove Bank", None, "manual", datetime.now(UTC))
+        store.add_client_domain(conn, account_id, "woodgrove.example")
+    page.goto(live_server + "/admin/departures/new")
+    page.get_by_label("Your e-mail address").fill(ADMIN)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Work address").fill("zoe@northwind.example")
+    page.get_by_label("Notice date").fill(days(-3))
+    page.get_by_label("Last working day").fill(days(30))
+    page.get_by_role("button", name="Add departure").click()
+    assert page.evaluate(CHECK, ["zoe@northwind.example", "kim@woodgrove.example"]) == "require_approval"
+
+    page.get_by_role("link", name="Delete this record…").click()
+    page.get_by_role("button", name="Delete the record").click()
+    assert page.locator("#e-reason").inner_text() == "is required: say why this record was a mistake"
+    screenshots(page, screenshot, "departure-delete")
+    page.get_by_label("Why was this record a mistake?").fill("Zoey is leaving, not Zoe.")
+    page.get_by_role("button", name="Delete the record").click()
+
+    assert page.get_by_role("status").first.inner_text().startswith("Deleted zoe@northwind.example")
+    assert page.evaluate(CHECK, ["zoe@northwind.example", "kim@woodgrove.example"]) == "allow"

@@ -8,6 +8,8 @@ is what POST /api/v1/check then enforces.
 
 from __future__ import annotations
 
+import csv
+import getpass
 import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from server import bulk_clients, create_app, db, imports, store
+from server.model import normalise_address
 from server.tables import audit_events, metadata
 
 ALICE = "alice@northwind.example"
@@ -210,6 +213,45 @@ def test_an_alias_someone_else_had_moves_to_the_person_imported(engine, departur
         assert store.find_departure(conn, "andrew@northwind.example").aliases == ()
 
 
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (
+            on_notice("kim@contoso.example", aliases=""),
+            "line 3, EmailAddress 'kim@contoso.example': is a contact of the client account 'Contoso Ltd',"
+            " not an employee's address",
+        ),
+        (
+            on_notice("zoe@contoso.example", aliases=""),
+            "line 3, EmailAddress 'zoe@contoso.example': is not in the company's domains (northwind.example)",
+        ),
+        (
+            on_notice("zoe@northwind.example", aliases="zoe@gmail.com;z.ray@northwind.example"),
+            "line 3, Aliases 'zoe@gmail.com': is not in the company's domains (northwind.example)",
+        ),
+        (
+            on_notice("zoe@northwind.example", aliases="Ext.Kim@northwind.example"),
+            "line 3, Aliases 'ext.kim@northwind.example': is a contact of the client account 'Contoso Ltd'",
+        ),
+    ],
+)
+def test_a_client_contact_or_an_outsider_in_a_departures_file_is_refused_by_line_and_nothing_is_written(
+    runner, engine, csv_file, row, problem
+):
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example"], NOW)
+        account_id = store.ensure_account(conn, "Contoso Ltd", None, "manual", NOW)
+        for contact in ("kim@contoso.example", "ext.kim@northwind.example"):
+            store.add_client_contact(conn, account_id, normalise_address(contact), "Kim")
+    before = snapshot(engine)
+
+    result = run(runner, "departures", "import", csv_file(departures_csv(on_notice(), row)))
+
+    assert result.exit_code == 1
+    assert problem in result.stderr
+    assert snapshot(engine) == before
+
+
 def test_the_register_exports_in_the_import_format_and_imports_back_unchanged(runner, engine, csv_file, tmp_path):
     path = csv_file(
         departures_csv(on_notice(), "dmitri@northwind.example,2026-01-05,2026-03-01,2026-02-01,,,,withdrawn")
@@ -360,6 +402,42 @@ def test_a_domain_given_to_two_accounts_in_one_file_is_a_problem_of_the_later_li
     assert client_directory(engine) == []
 
 
+def company(engine, *domains: str) -> None:
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, domains or ["northwind.example", "eu.northwind-group.example"], NOW)
+
+
+@pytest.mark.parametrize(
+    ("domain", "problem"),
+    [
+        ("Gmail.com", "line 3, Domain 'Gmail.com': is a consumer webmail domain (the policy's webmail list)"),
+        ("northwind.example", "line 3, Domain 'northwind.example': is one of the company's own domains"),
+        ("northwind-group.example", "is a parent of the company's domain eu.northwind-group.example"),
+    ],
+)
+def test_a_company_or_webmail_domain_in_a_clients_file_is_refused_by_line_and_nothing_is_written(
+    runner, engine, csv_file, domain, problem
+):
+    company(engine)
+    before = snapshot(engine)
+    text = f"{CLIENTS_HEADER}\nContoso Ltd,contoso.example,,,\nFabrikam,{domain},,,\n"
+
+    result = run(runner, "clients", "import", csv_file(text))
+
+    assert result.exit_code == 1
+    assert problem in result.stderr
+    assert snapshot(engine) == before
+
+
+def test_a_clients_webmail_address_is_still_a_contact(runner, engine, csv_file):
+    company(engine)
+
+    result = run(runner, "clients", "import", csv_file(f"{CLIENTS_HEADER}\nFabrikam,,ana.garcia@gmail.com,Ana,\n"))
+
+    assert result.exit_code == 0, result.output
+    assert client_directory(engine) == [("Fabrikam", "", "ana.garcia@gmail.com", "Ana", "")]
+
+
 def test_the_directory_exports_in_the_import_format_and_imports_back_unchanged(runner, engine, csv_file, tmp_path):
     run(runner, "clients", "import", csv_file(CLIENTS_CSV))
     before, rows_before = snapshot(engine), client_directory(engine)
@@ -390,6 +468,101 @@ def test_the_directory_exports_to_standard_output_by_default(runner, csv_file):
     result = run(runner, "clients", "export")
 
     assert result.output.splitlines()[:2] == [CLIENTS_HEADER, "Contoso Ltd,contoso.example,,,bob@northwind.example"]
+
+
+# --- exports: audited, and no formula a spreadsheet would run ------------------------------------------
+
+FORMULA_CLIENTS_CSV = f"""{CLIENTS_HEADER}
+"'=HYPERLINK(""https://evil.example"",""Contoso"")",evil.example,,,
+"'=HYPERLINK(""https://evil.example"",""Contoso"")",,'-kim@evil.example,'@Kim,
+'Tis Ltd,tis.example,,,
+"''+quoted",,q@quoted.example,O'Brien,
+"""
+
+
+def exports(engine) -> list[dict]:
+    with engine.connect() as conn:
+        events = conn.execute(select(audit_events).where(audit_events.c.kind == "audit.exported")).mappings()
+        return [{"actor": e["actor"], **e["details"]} for e in events]
+
+
+@pytest.mark.parametrize(("kind", "content", "rows"), [("clients", CLIENTS_CSV, 4), ("departures", None, 1)])
+def test_a_cli_export_is_audited_with_the_os_user_and_how_many_rows(runner, engine, csv_file, kind, content, rows):
+    run(runner, kind, "import", csv_file(content or departures_csv(on_notice())))
+
+    result = run(runner, kind, "export")
+
+    assert result.exit_code == 0, result.output
+    assert exports(engine) == [{"actor": f"cli:{getpass.getuser()}", "export": f"{kind}.csv", "rows": rows}]
+
+
+def test_a_cli_export_names_the_actor_given(runner, engine, csv_file, tmp_path):
+    run(runner, "clients", "import", csv_file(CLIENTS_CSV))
+
+    run(runner, "clients", "export", "--out", tmp_path / "out.csv", "--actor", "Ada@Northwind.example")
+
+    assert exports(engine) == [{"actor": "ada@northwind.example", "export": "clients.csv", "rows": 4}]
+
+
+@pytest.mark.parametrize("kind", ["clients", "departures"])
+def test_an_actor_that_is_not_an_address_is_a_usage_error_and_nothing_is_exported(runner, engine, tmp_path, kind):
+    out = tmp_path / "out.csv"
+
+    result = run(runner, kind, "export", "--out", out, "--actor", "not me")
+
+    assert result.exit_code == 2 and "'not me' is not an e-mail address" in result.output
+    assert not out.exists() and exports(engine) == []
+
+
+def test_an_import_from_the_command_line_is_audited_with_the_os_user(runner, engine, csv_file):
+    run(runner, "clients", "import", csv_file(CLIENTS_CSV))
+
+    with engine.connect() as conn:
+        (event,) = conn.execute(select(audit_events)).mappings()
+    assert (event["kind"], event["actor"]) == ("import.clients", f"cli:{getpass.getuser()}")
+
+
+def test_names_a_spreadsheet_would_run_export_escaped_and_import_back_the_same(runner, engine, csv_file, tmp_path):
+    run(runner, "clients", "import", csv_file(FORMULA_CLIENTS_CSV))
+    stored = client_directory(engine)
+    exported = tmp_path / "clients.csv"
+
+    run(runner, "clients", "export", "--out", exported)
+    run(runner, "clients", "import", exported)
+
+    assert ('=HYPERLINK("https://evil.example","Contoso")', "", "-kim@evil.example", "@Kim", "") in stored
+    assert ("'Tis Ltd", "tis.example", "", "", "") in stored and (
+        "'+quoted",
+        "",
+        "q@quoted.example",
+        "O'Brien",
+        "",
+    ) in stored
+    assert sorted(csv.reader(io.StringIO(exported.read_text(encoding="utf-8")))) == sorted(
+        csv.reader(io.StringIO(FORMULA_CLIENTS_CSV))
+    )
+    assert client_directory(engine) == stored
+
+
+def test_a_departure_address_a_spreadsheet_would_run_exports_escaped_and_imports_back(
+    runner, engine, csv_file, tmp_path
+):
+    run(
+        runner,
+        "departures",
+        "import",
+        csv_file(departures_csv(on_notice("-alice@northwind.example", personal="'=x@gmail.com"))),
+    )
+    before = departures(engine)
+    exported = tmp_path / "departures.csv"
+
+    run(runner, "departures", "export", "--out", exported)
+    again = run(runner, "departures", "import", exported)
+
+    assert exported.read_text(encoding="utf-8").splitlines()[1].startswith("'-alice@northwind.example,")
+    assert "'=x@gmail.com" in exported.read_text(encoding="utf-8")
+    assert again.exit_code == 0, again.output
+    assert departures(engine) == before and "-alice@northwind.example" in before
 
 
 # --- malformed files -----------------------------------------------------------------------------------

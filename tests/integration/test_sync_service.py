@@ -255,3 +255,51 @@ def test_a_crm_never_takes_a_domain_from_an_account_entered_by_hand_and_removes_
     assert matches(engine, "x@contoso.example") == "Contoso (manual)"
     with engine.connect() as conn:
         assert conn.scalars(select(tables.client_contacts.c.email)).all() == []  # Kim left with her account
+
+
+# --- the registers' rules, as on the console ----------------------------------------------------------------
+
+
+def company(engine) -> None:
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example"], NOW)
+
+
+def test_a_crm_accounts_webmail_or_company_domain_is_left_out_and_reported_and_the_rest_applies(engine):
+    company(engine)
+    account = Account("101", "Contoso Ltd", None, ("gmail.com", "northwind.example", "contoso.example"), ())
+    connector = FakeConnector("hubspot", Kind.CLIENTS, [crm(account)])
+
+    run = run_once(engine, connector, SETTINGS, clock=clock)
+
+    assert (run.status, run.added) == (RunStatus.SUCCESS, 1)
+    assert [error.split(" is ", 1)[0] for error in run.errors] == [
+        "101: domain gmail.com",
+        "101: domain northwind.example",
+    ]
+    assert matches(engine, "x@contoso.example") == "Contoso Ltd"
+    assert matches(engine, "alice.private@gmail.com") is None and matches(engine, "bob@northwind.example") is None
+
+
+def test_an_hr_sync_skips_a_client_contact_and_an_outsider_naming_why_and_adds_the_employee(engine):
+    company(engine)
+    with engine.begin() as conn:
+        account_id = store.ensure_account(conn, "Contoso Ltd", None, "manual", NOW)
+        store.add_client_contact(conn, account_id, normalise_address("kim@northwind.example"), "Kim")
+    answer = leavers("kim@northwind.example", "alice.private@gmail.com", "alice@northwind.example")
+
+    run = run_once(engine, FakeConnector(answers=[answer]), SETTINGS, clock=clock)
+
+    assert register(engine) == {"alice@northwind.example": "entra"}
+    assert run.counts == {"added": 1, "updated": 0, "removed": 0, "skipped": 2}
+    assert run.conflicts == (
+        {
+            "kind": "departure",
+            "value": "kim@northwind.example",
+            "held_by": "client account 'Contoso Ltd'",
+            "ref": "kim@northwind.example",
+        },
+    )
+    assert run.errors == (
+        "alice.private@gmail.com: is not in the company's domains (northwind.example): a leaver's work addresses are",
+    )

@@ -37,12 +37,18 @@ def test_roles_come_from_the_lists_and_the_claims_and_nothing_else(address, clai
         (Role.HR, Permission.EDIT_DEPARTURES, True),
         (Role.HR, Permission.DECIDE_SIGNOFFS, True),
         (Role.HR, Permission.READ_AUDIT, True),
+        (Role.HR, Permission.EXPORT, True),
+        (Role.HR, Permission.DELETE_DEPARTURES, False),
+        (Role.ADMIN, Permission.EXPORT, True),
+        (Role.ADMIN, Permission.DELETE_DEPARTURES, True),
         (Role.HR, Permission.EDIT_POLICY, False),
         (Role.HR, Permission.EDIT_CLIENTS, False),
         (Role.VIEWER, Permission.READ, True),
         (Role.VIEWER, Permission.EDIT_DEPARTURES, False),
         (Role.VIEWER, Permission.DECIDE_SIGNOFFS, False),
         (Role.VIEWER, Permission.READ_AUDIT, False),
+        (Role.VIEWER, Permission.EXPORT, False),
+        (Role.VIEWER, Permission.DELETE_DEPARTURES, False),
     ],
 )
 def test_each_role_grants_what_the_issue_says(role, permission, granted):

@@ -115,6 +115,9 @@ def test_a_send_made_on_an_approval_carries_the_requests_facts():
         ("-2", "'-2"),
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=SUM(A1)", "''=SUM(A1)"),  # else reading it back would take the apostrophe for our escape
+        ("'Tis Ltd", "'Tis Ltd"),
         ("plain", "plain"),
         (None, ""),
         (42, "42"),

@@ -21,6 +21,7 @@ from server.csv_formats import (
     parse_departure,
     read_records,
 )
+from server.csv_formats.formulas import safe_cell, unescaped
 from server.model import DepartureStatus
 
 DEPARTURES_HEADER = (
@@ -355,6 +356,30 @@ def test_a_departure_written_as_cells_reads_back_the_same():
     cells = dict(zip(DEPARTURES.columns, departure_cells(departure), strict=True))
 
     assert parse_departure(Record(2, cells)).value == departure
+
+
+# --- formulas: escaped on the way out, read back as they were ----------------------------------------------
+
+FORMULA_LIKE = ["=HYPERLINK(1)", "+1 555", "-2", "@SUM(A1)", "\tx", "\rx", "'=x", "''-x", "'Tis Ltd", "'", "", "plain"]
+
+
+@pytest.mark.parametrize("text", FORMULA_LIKE)
+def test_an_escaped_cell_reads_back_as_the_text_it_was(text):
+    assert unescaped(safe_cell(text)) == text
+
+
+@pytest.mark.parametrize(("cell", "text"), [("'Tis Ltd", "'Tis Ltd"), ("'=x", "=x"), ("O'Brien", "O'Brien")])
+def test_an_apostrophe_written_by_hand_stays_unless_it_escapes_a_formula(cell, text):
+    assert unescaped(cell) == text
+
+
+def test_a_file_of_escaped_cells_is_read_as_the_names_that_were_exported():
+    names = ["=cmd|' /C calc'!A0", "-Minus Ltd", "'+Quoted", "Plain & Co"]
+    lines = [CLIENTS_HEADER] + [f'"{safe_cell(name)}",contoso{n}.example,,,' for n, name in enumerate(names)]
+
+    read = records("\n".join(lines) + "\n", CLIENTS)
+
+    assert [r.cells["Account"] for r in read] == names
 
 
 # --- clients ---------------------------------------------------------------------------------------------

@@ -28,9 +28,11 @@ PURE_MODULES = [
     "server.csv_formats.cells",
     "server.csv_formats.departures",
     "server.csv_formats.clients",
+    "server.csv_formats.formulas",
     # The sync merge rules and their values (issue 7).
     "server.sync.records",
     "server.sync.merge",
+    "server.sync.merge_clients",
     # The admin console's form parsing, filters, evidence rows and CSV cells (issue 6).
     "server.console.policy_form",
     "server.console.policy_diff",

@@ -3,17 +3,21 @@ empty answers and large drops refused, malformed records skipped while the rest 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
-from server.model import Departure
-from server.sync.merge import plan_clients, plan_departures, refusal
+from server.model import Departure, PolicySettings
+from server.sync.merge import plan_departures, refusal
+from server.sync.merge_clients import plan_clients
 from server.sync.records import Account, Claims, Conflict, Contact, Leaver, PlannedAccount, Problem, Rules
 
 TODAY = date(2026, 11, 22)
 DAY = timedelta(days=1)
 RULES = Rules(source="entra", today=TODAY, max_drop_share=0.5, lookback_days=30)
+COMPANY = PolicySettings(internal_domains=frozenset({"northwind.example"}))
+OUTSIDE = "is not in the company's domains (northwind.example): a leaver's work addresses are"
 
 
 def leaver(email="alice@northwind.example", last=TODAY + 20 * DAY, **fields) -> Leaver:
@@ -158,6 +162,49 @@ def test_a_malformed_record_is_skipped_and_reported_while_the_rest_applies(recor
     assert [d.email for d in plan.add] == ["bob@northwind.example"]
     assert plan.skipped == (problem,)
     assert plan.skipped_count == 1
+
+
+def test_a_leaver_outside_the_company_domains_is_skipped_and_reported_while_the_rest_applies():
+    records = [leaver("alice.private@gmail.com"), leaver()]
+
+    plan = plan_departures(records, {}, {}, replace(RULES, policy=COMPANY))
+
+    assert [d.email for d in plan.add] == [NEW]
+    assert plan.skipped == (Problem("alice.private@gmail.com", OUTSIDE),) and plan.skipped_count == 1
+
+
+def test_a_client_contact_is_no_leaver_its_record_is_a_conflict_naming_the_account():
+    records = [leaver("kim@contoso.example"), leaver()]
+
+    plan = plan_departures(records, {}, {}, RULES, clients={"kim@contoso.example": "Contoso Ltd"})
+
+    assert [d.email for d in plan.add] == [NEW]
+    assert plan.conflicts == (
+        Conflict("departure", "kim@contoso.example", "client account 'Contoso Ltd'", "kim@contoso.example"),
+    )
+    assert plan.skipped_count == 1
+
+
+def test_an_alias_outside_the_company_or_of_a_client_contact_is_left_out_and_reported_while_the_leaver_is_added():
+    record = leaver(aliases=("alice@gmail.com", "kim@northwind.example", "a.smith@northwind.example"))
+
+    plan = plan_departures(
+        [record], {}, {}, replace(RULES, policy=COMPANY), clients={"kim@northwind.example": "Contoso Ltd"}
+    )
+
+    assert plan.add[0].aliases == ("a.smith@northwind.example",)
+    assert [p.message for p in plan.problems] == [f"alias alice@gmail.com {OUTSIDE}; left out"]
+    assert plan.conflicts == (Conflict("alias", "kim@northwind.example", "client account 'Contoso Ltd'", NEW),)
+
+
+def test_a_stored_leaver_the_source_now_gives_outside_the_company_is_kept_not_removed():
+    mine = owned(stored("alice@contoso.example"), stored("bob@northwind.example"))
+
+    plan = plan_departures(
+        [leaver("alice@contoso.example"), leaver("bob@northwind.example")], mine, {}, replace(RULES, policy=COMPANY)
+    )
+
+    assert plan.remove == () and plan.update == () and len(plan.skipped) == 1
 
 
 def test_a_malformed_record_of_a_stored_leaver_keeps_the_stored_one_instead_of_removing_it():
@@ -322,6 +369,27 @@ def test_bad_domains_and_contacts_are_left_out_and_reported_but_the_account_is_a
         ["kim@contoso.example"],
     )
     assert len(plan.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("domain", "problem"),
+    [
+        ("gmail.com", "is a consumer webmail domain (the policy's webmail list)"),
+        ("GMX.de", "is a consumer webmail domain (the policy's webmail list)"),
+        ("northwind.example", "is one of the company's own domains"),
+        ("sales.northwind.example", "is under the company's domain northwind.example"),
+        ("northwind-group.example", "is a parent of the company's domain eu.northwind-group.example"),
+    ],
+)
+def test_a_company_or_webmail_domain_from_a_crm_is_left_out_and_reported_while_the_account_applies(domain, problem):
+    policy = replace(COMPANY, internal_domains=frozenset({"northwind.example", "eu.northwind-group.example"}))
+
+    plan = plan_clients([account(domains=(domain, "contoso.example"))], {}, Claims(), replace(CRM, policy=policy))
+
+    assert plan.add[0].domains == ("contoso.example",)
+    (reported,) = plan.problems
+    assert reported.ref == "1" and reported.message.startswith(f"domain {domain.lower()} {problem}")
+    assert reported.message.endswith("; left out")
 
 
 def test_two_crm_accounts_with_the_same_name_are_told_apart_by_their_id():

@@ -12,6 +12,8 @@ from sqlalchemy import Engine, select
 
 from server import store
 from server import tables as t
+from server.console.departures_store import find_versioned
+from server.model import Departure, DepartureStatus
 
 from .console_helpers import ADMIN, CSRF, ROLES, VIEWER
 from .console_helpers import HR_OTHER as HR  # the hr role (not an approver: these pages need none)
@@ -73,3 +75,31 @@ def last_audit(engine: Engine, kind: str) -> dict:
 def count(engine: Engine, table: t.Table) -> int:
     with engine.connect() as conn:
         return len(conn.execute(select(table)).all())
+
+
+def leaver(email="alice@northwind.example", *, phase="notice", source="manual", **values) -> Departure:
+    """A departure in `phase` on the real today (the page computes phases for today)."""
+    now = today()
+    dates = {
+        "upcoming": {"notice_date": now + 5 * DAY, "last_working_date": now + 35 * DAY},
+        "notice": {"notice_date": now - 10 * DAY, "last_working_date": now + 20 * DAY},
+        "garden_leave": {
+            "notice_date": now - 40 * DAY,
+            "garden_leave_date": now - 5 * DAY,
+            "last_working_date": now + 25 * DAY,
+        },
+        "departed": {"notice_date": now - 60 * DAY, "last_working_date": now - DAY},
+        "withdrawn": {"notice_date": now - 3 * DAY, "last_working_date": now + 27 * DAY},
+    }[phase]
+    status = DepartureStatus.WITHDRAWN if phase == "withdrawn" else DepartureStatus.ACTIVE
+    return Departure(email=email, status=status, source=source, **(dates | values))
+
+
+def saved(engine, *departures: Departure) -> list[int]:
+    with engine.begin() as conn:
+        return [store.save_departure(conn, d, datetime.now(UTC)) for d in departures]
+
+
+def stored(engine, departure_id: int) -> Departure:
+    with engine.connect() as conn:
+        return find_versioned(conn, departure_id).departure

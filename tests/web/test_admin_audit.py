@@ -197,7 +197,7 @@ def test_the_csv_export_holds_every_matching_event_across_batches_and_is_audited
     assert [int(r["id"]) for r in rows] == sorted((int(r["id"]) for r in rows), reverse=True)
     (export,) = audit_rows(engine, "audit.exported")
     assert export["actor"] == HR
-    assert export["details"] == {"export": "audit.csv", "filter": {"who": ALICE, "verdict": "warn"}}
+    assert export["details"] == {"export": "audit.csv", "filter": {"who": ALICE, "verdict": "warn"}, "rows": 520}
 
 
 def test_the_csv_export_has_the_events_columns_and_details(client, engine):
@@ -298,8 +298,8 @@ def test_every_evidence_export_is_audited(client, engine, history):
     exports = [e["details"] for e in audit_rows(engine, "audit.exported")]
 
     assert exports == [
-        {"export": "evidence.html", "leaver": ALICE},
-        {"export": "evidence.csv", "leaver": ALICE},  # an alias finds the person
+        {"export": "evidence.html", "leaver": ALICE, "rows": 6},
+        {"export": "evidence.csv", "leaver": ALICE, "rows": 6},  # an alias finds the person
     ]
 
 

@@ -259,6 +259,29 @@ def test_a_bad_domain_is_refused_naming_the_account_that_has_it(admin, engine, d
     assert domains_of(engine, account_id) == {"contoso.example"} and audit_kinds(engine) == []
 
 
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        ("gmail.com", "gmail.com is a consumer webmail domain (the policy's webmail list)"),
+        ("GMX.de", "gmx.de is a consumer webmail domain"),
+        ("northwind.example", "northwind.example is one of the company's own domains"),
+        ("mail.northwind.example", "mail.northwind.example is under the company's domain northwind.example"),
+        ("northwind-group.example", "is a parent of the company's domain eu.northwind-group.example"),
+    ],
+)
+def test_a_company_or_webmail_domain_is_refused_with_the_reason(admin, engine, domain, message):
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example", "eu.northwind-group.example"], datetime.now(UTC))
+    account_id = account(engine, "Contoso Ltd")
+    path = f"/admin/clients/{account_id}"
+
+    answer = post(admin, f"{path}/domains", {"domain": domain, "version": version_of(admin.get(path))})
+
+    assert answer.status_code == 400 and message in field_error(answer, "domain")
+    assert "Domain added." not in text(answer)
+    assert domains_of(engine, account_id) == set() and audit_kinds(engine) == []
+
+
 def test_contacts_are_added_and_removed(admin, engine):
     account_id = account(engine, "Contoso Ltd")
     path = f"/admin/clients/{account_id}"

@@ -9,8 +9,7 @@ import pytest
 
 from server import store
 from server import tables as t
-from server.console.departures_store import find_versioned
-from server.model import Departure, DepartureStatus
+from server.model import DepartureStatus, normalise_address
 
 from .register_helpers import (
     ADMIN,
@@ -22,40 +21,15 @@ from .register_helpers import (
     field_error,
     field_value,
     last_audit,
+    leaver,
     post,
+    saved,
     signed_in,
+    stored,
     text,
     today,
     version_of,
 )
-
-
-def leaver(email="alice@northwind.example", *, phase="notice", source="manual", **values) -> Departure:
-    """A departure in `phase` on the real today (the page computes phases for today)."""
-    now = today()
-    dates = {
-        "upcoming": {"notice_date": now + 5 * DAY, "last_working_date": now + 35 * DAY},
-        "notice": {"notice_date": now - 10 * DAY, "last_working_date": now + 20 * DAY},
-        "garden_leave": {
-            "notice_date": now - 40 * DAY,
-            "garden_leave_date": now - 5 * DAY,
-            "last_working_date": now + 25 * DAY,
-        },
-        "departed": {"notice_date": now - 60 * DAY, "last_working_date": now - DAY},
-        "withdrawn": {"notice_date": now - 3 * DAY, "last_working_date": now + 27 * DAY},
-    }[phase]
-    status = DepartureStatus.WITHDRAWN if phase == "withdrawn" else DepartureStatus.ACTIVE
-    return Departure(email=email, status=status, source=source, **(dates | values))
-
-
-def saved(engine, *departures: Departure) -> list[int]:
-    with engine.begin() as conn:
-        return [store.save_departure(conn, d, datetime.now(UTC)) for d in departures]
-
-
-def stored(engine, departure_id: int) -> Departure:
-    with engine.connect() as conn:
-        return find_versioned(conn, departure_id).departure
 
 
 def form(**overrides) -> dict:
@@ -229,6 +203,55 @@ def test_an_alias_another_leaver_sends_as_is_refused_naming_that_leaver(admin, e
         field_error(answer, "aliases") == "a.smith@northwind.example is already an address of alice@northwind.example"
     )
     assert count(engine, t.departures) == 1
+
+
+@pytest.fixture
+def company(engine):
+    """The company's domains set, and a client whose contacts include a northwind address and a webmail one."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        store.set_internal_domains(conn, ["northwind.example"], now)
+        account_id = store.ensure_account(conn, "Contoso Ltd", None, "manual", now)
+        for contact in ("kim@contoso.example", "ext.kim@northwind.example"):
+            store.add_client_contact(conn, account_id, normalise_address(contact), "Kim")
+
+
+OUTSIDE = "is not in the company's domains (northwind.example): a leaver's work addresses are"
+CONTACT = "is a contact of the client account 'Contoso Ltd', not an employee's address"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"email": "kim@contoso.example"}, "email", f"kim@contoso.example {CONTACT}"),
+        ({"email": "ben@contoso.example"}, "email", f"ben@contoso.example {OUTSIDE}"),
+        ({"email": "zoe.private@gmail.com", "personal_addresses": ""}, "email", f"zoe.private@gmail.com {OUTSIDE}"),
+        ({"email": "Ext.Kim@northwind.example"}, "email", f"ext.kim@northwind.example {CONTACT}"),
+        ({"aliases": "zoe@gmail.com"}, "aliases", f"zoe@gmail.com {OUTSIDE}"),
+        ({"aliases": "ext.kim+x@northwind.example"}, "aliases", f"ext.kim+x@northwind.example {CONTACT}"),
+    ],
+)
+@pytest.mark.parametrize("person", [ADMIN, HR])
+def test_a_client_contact_or_an_address_outside_the_company_is_refused_as_a_departure(
+    console, engine, company, changes, field, message, person
+):
+    answer = post(signed_in(console.test_client(), person), "/admin/departures/new", form(**changes))
+
+    assert answer.status_code == 400
+    assert field_error(answer, field) == message
+    assert count(engine, t.departures) == 0 and audit_kinds(engine) == []
+
+
+def test_an_edit_that_makes_a_departure_a_client_contact_is_refused_and_changes_nothing(admin, engine, company):
+    [departure_id] = saved(engine, leaver("zoe@northwind.example"))
+    opened = admin.get(f"/admin/departures/{departure_id}")
+
+    answer = post(
+        admin, f"/admin/departures/{departure_id}", form(email="ext.kim@northwind.example", version=version_of(opened))
+    )
+
+    assert answer.status_code == 400 and CONTACT in field_error(answer, "email")
+    assert stored(engine, departure_id).email == "zoe@northwind.example"
 
 
 def test_a_person_already_in_the_register_is_not_added_twice(admin, engine):
@@ -430,7 +453,7 @@ def test_a_viewer_sees_the_register_without_any_button_that_changes_it(console, 
 
     listing, record = text(viewer.get("/admin/departures")), text(viewer.get(f"/admin/departures/{departure_id}"))
 
-    assert "alice@northwind.example" in listing and "Export CSV" in listing
+    assert "alice@northwind.example" in listing and "Export CSV" not in listing
     assert "Add a departure" not in listing and 'enctype="multipart/form-data"' not in listing
     assert 'method="post"' not in record.split("<main>")[1]
     assert "Withdraw" not in record and (today() - 10 * DAY).isoformat() in record

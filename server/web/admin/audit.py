@@ -1,8 +1,9 @@
 """The audit log (/admin/audit): filtered pages, one event's details, the CSV export of the filtered view,
 and one leaver's evidence (/admin/audit/evidence?leaver=…) as a printable page or CSV.
 
-The list is readable by everyone on the console; details and exports need READ_AUDIT (admin, hr), and
-every export is itself audited (services.audit_log). Must not hold SQL or policy logic.
+The list is readable by everyone on the console; details need READ_AUDIT and exports EXPORT (both admin
+and hr), and every export is itself audited with the rows it holds (services.audit_log).
+Must not hold SQL or policy logic.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def audit_event(event_id: int):
 
 
 @bp.get("/audit/export.csv")
-@requires(Permission.READ_AUDIT)
+@requires(Permission.EXPORT)
 def audit_csv():
     parsed = parse_audit_filter(request.args)
     if parsed.errors:
@@ -79,7 +80,7 @@ def audit_csv():
 
 
 @bp.get("/audit/evidence")
-@requires(Permission.READ_AUDIT)
+@requires(Permission.EXPORT)
 def evidence():
     leaver, as_csv = request.args.get("leaver", "").strip(), request.args.get("format") == "csv"
     if not leaver:
@@ -90,11 +91,12 @@ def evidence():
     except InvalidAddress as exc:
         page = render_template("admin/evidence.html", leaver=leaver, error=f"{leaver}: {exc.reason}", evidence=None)
         return page, 400
+    table = rows(found)
     if as_csv:
         safe_name = re.sub(r"[^A-Za-z0-9@._-]", "_", found.leaver)
-        return _csv(csv_lines(COLUMNS, rows(found)), f"leaverguard-evidence-{safe_name}.csv")
+        return _csv(csv_lines(COLUMNS, table), f"leaverguard-evidence-{safe_name}.csv")
     return render_template(
-        "admin/evidence.html", leaver=leaver, error=None, evidence=found, rows=rows(found), printed_at=_now(), when=when
+        "admin/evidence.html", leaver=leaver, error=None, evidence=found, rows=table, printed_at=_now(), when=when
     )
 
 

@@ -2,14 +2,15 @@
 
 Views parse the request, call server/services/client_directory.py and render;
 the CSV import is uploads.py's. Viewers and HR see the directory read-only;
-changing it needs EDIT_CLIENTS (admin), checked here whatever the page showed.
+changing it needs EDIT_CLIENTS (admin), exporting it EXPORT (admin, hr),
+checked here whatever the page showed.
 """
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ... import db, imports
+from ... import db, exports
 from ...csv_formats import CLIENTS
 from ...services import client_directory as directory
 from ...services.editing import InvalidForm, StaleVersion, is_synced
@@ -97,9 +98,9 @@ def delete_account(account_id: int):
 
 
 @bp.get("/clients/export")
-@requires(Permission.READ)
+@requires(Permission.EXPORT)
 def export_clients():
-    return csv_download(lambda stream: imports.export_clients(db.engine(), stream), "clients")
+    return csv_download(lambda stream: exports.export_clients(db.engine(), stream, **who()), "clients")
 
 
 def _change(account_id: int, done: str, change, *args, **options):

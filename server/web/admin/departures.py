@@ -1,8 +1,10 @@
-"""The Departures page: the register with search and phase filter, add, edit, withdraw, reinstate, CSV export.
+"""The Departures page: the register with search and phase filter, add, edit, withdraw, reinstate, delete, export.
 
 Views parse the request, call server/services/register.py and render; the
 CSV import is uploads.py's. Viewers see the register read-only; changing it
-needs EDIT_DEPARTURES (admin, hr), checked here whatever the page showed.
+needs EDIT_DEPARTURES (admin, hr), deleting a record entered by mistake
+DELETE_DEPARTURES (admin), exporting EXPORT (admin, hr), checked here whatever
+the page showed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ... import db, imports
+from ... import db, exports
 from ...console.register_forms import DEPARTURE_FIELDS, departure_fields
 from ...csv_formats import DEPARTURES
 from ...model import Phase
@@ -104,10 +106,31 @@ def withdraw_departure(departure_id: int, action: str):
     return redirect(url_for("admin.departure", departure_id=departure_id))
 
 
+@bp.route("/departures/<int:departure_id>/delete", methods=["GET", "POST"])
+@requires(Permission.DELETE_DEPARTURES)
+def delete_departure(departure_id: int):
+    if request.method == "GET":
+        return _delete_page(_found(departure_id))
+    verify_csrf()
+    try:
+        gone = register.delete(db.engine(), departure_id, typed_fields(), form_version(), **who())
+    except InvalidForm as exc:
+        typed, version = typed_fields(), request.form.get("version")
+        return _delete_page(_found(departure_id), typed=typed, errors=exc.errors, version=version, status=400)
+    except StaleVersion as exc:
+        return _conflict(exc.current, {})
+    except register.SyncedRecord as exc:
+        return _delete_page((exc.current, None))
+    flash(
+        f"Deleted {gone.email}, with its aliases and personal addresses; the audit log keeps what it was and why.", "ok"
+    )
+    return redirect(url_for("admin.departures"))
+
+
 @bp.get("/departures/export")
-@requires(Permission.READ)
+@requires(Permission.EXPORT)
 def export_departures():
-    return csv_download(lambda stream: imports.export_departures(db.engine(), stream), "departures")
+    return csv_download(lambda stream: exports.export_departures(db.engine(), stream, **who()), "departures")
 
 
 def _phase(value: str | None) -> Phase | None:
@@ -132,6 +155,24 @@ def _form(record, typed: dict, *, errors=None, version=None, conflict=None):
     }
     page = "admin/departure.html"
     return render_template(page, typed=typed, errors=errors or {}, labels=LABELS, fields=DEPARTURE_FIELDS, **context)
+
+
+def _delete_page(record, *, typed=None, errors=None, version=None, status=200):
+    """Confirm a deletion: the record's values and a required reason; a synced record says to withdraw it (409)."""
+    versioned = record[0]
+    synced = is_synced(versioned.departure.source)
+    page = render_template(
+        "admin/departure_delete.html",
+        record=versioned.departure,
+        values=departure_fields(versioned.departure),
+        version=version or versioned.version.isoformat(),
+        synced=synced,
+        typed=typed or {},
+        errors=errors or {},
+        labels=LABELS,
+        fields=DEPARTURE_FIELDS,
+    )
+    return page, 409 if synced else status
 
 
 def _conflict(current: register.Versioned, typed: dict):
