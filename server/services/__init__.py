@@ -1,6 +1,6 @@
 """Use cases: load the facts, ask the pure core, record what happened, return the answer.
 
-- checking: the send-time check (`check_message`) and the settings cache.
+- checking: the send-time check (`check_message`), the audit of a refused one, and the settings cache.
 - signoff: HR sign-off requests, decisions, reminders and expiry.
 - signoff_records: a sign-off request's stored row and the mails it queues.
 - policy_admin: the policy page: save an admin's settings (audited, version-checked), test a message.
@@ -13,6 +13,6 @@ transport) as arguments, so tests and the benchmark call them without a web
 request. Must not import Flask.
 """
 
-from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message
+from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message, record_refused_check
 
-__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message"]
+__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message", "record_refused_check"]
