@@ -228,7 +228,7 @@ def render(decision: Decision, locale: str, texts: Texts | None = None) -> Rende
     count = _banner_count(decision, shown)
     if count:
         banner = _text(lang, f"banner.{shown.value}", texts).replace("{n}", str(count))
-    else:  # held for what the message is, not for whom it goes to (too many recipients, say): say that
+    else:  # held for no client (too many recipients, an unreadable address): the first reason says what
         held = (m for f, m in zip(decision.findings, messages, strict=True) if f.verdict == shown)
         banner = f"LeaverGuard: {next(held, _text(lang, f'dialog.{shown.value}', texts))}"
     dialog = "\n".join([_text(lang, f"dialog.{shown.value}", texts), *messages])
@@ -265,11 +265,11 @@ def _text(lang: str, key: str, texts: Texts | None) -> str:
 
 
 def _banner_count(decision: Decision, shown: Verdict) -> int:
-    """Client recipients for a sign-off banner (what the user must know), else every flagged one."""
+    """Client recipients for a sign-off banner (what the user must know; 0 when there is none, as its text speaks
+    of clients), else every flagged one."""
     flagged = [f for f in decision.findings if f.verdict != Verdict.ALLOW and _names_recipients(f.code)]
-    clients = {r for f in flagged if f.code.startswith("client_recipient") for r in f.recipients}
-    if shown == Verdict.REQUIRE_APPROVAL and clients:
-        return len(clients)
+    if shown == Verdict.REQUIRE_APPROVAL:
+        return len({r for f in flagged if f.code.startswith("client_recipient") for r in f.recipients})
     return len({r for f in flagged for r in f.recipients})
 
 

@@ -250,7 +250,13 @@ def test_banner_and_dialog_stay_within_outlooks_limits(part, locale):
     assert rendered.banner.startswith("LeaverGuard") and "{" not in rendered.banner
 
 
-def test_a_banner_counts_unreadable_recipients_like_flagged_ones():
-    rendered = render(decide(message(to=[], unreadable=[JUNK, "a b"])), "en")
+def test_a_blocking_banner_counts_unreadable_recipients_like_flagged_ones():
+    rendered = render(decide(message(to=[], unreadable=[JUNK, "a b"]), "garden_leave"), "en")
 
-    assert "2" in rendered.banner
+    assert rendered.banner == "LeaverGuard: recipients you may not write to now: 2. Sending will be blocked."
+
+
+def test_a_sign_off_banner_without_a_client_says_why_rather_than_counting_clients():
+    rendered = render(decide(message(to=[], unreadable=[JUNK])), "en")
+
+    assert rendered.banner.startswith("LeaverGuard: Addresses LeaverGuard cannot read, which may be a client's: ")
