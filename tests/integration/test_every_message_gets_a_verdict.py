@@ -17,9 +17,10 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from server import store
+from server import create_app, db, store
 from server.model import PolicySettings
 
+from ..builders import closed_port
 from .signoff_helpers import decide, link_path, queued, sign_in
 
 CHECK = "/api/v1/check"
@@ -281,6 +282,18 @@ def test_a_refused_check_from_a_known_caller_leaves_an_audit_row_with_the_refusa
     assert (row["kind"], row["actor"], row["verdict"]) == ("check", ALICE, "refused")
     assert row["details"]["refusal"] == {"status": status, "code": code, "fields": fields}
     assert "<p>" not in json.dumps(row["details"])  # what was refused is named, never quoted
+
+
+def test_a_refused_check_that_cannot_be_audited_is_a_503_not_a_500(tmp_path):
+    url = f"postgresql+psycopg://x@127.0.0.1:{closed_port()}/x"
+    app = create_app({"ENV": "development", "TESTING": True, "DATABASE_URL": url})
+    app.instance_path = str(tmp_path)
+
+    response = app.test_client().post(CHECK, headers=dev(ALICE), json={"to": [5]})
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "unavailable"
+    db.dispose(app)
 
 
 def test_a_refused_preview_is_not_audited(client, northwind, engine):
