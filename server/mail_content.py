@@ -52,7 +52,7 @@ def request_facts(request: dict[str, Any], lang: str) -> dict[str, Any]:
             (text(lang, key), departure.get(key) or none)
             for key in ("notice_date", "last_working_date", "garden_leave_date", "successor")
         ],
-        "recipients": [(r["field"], r["email"], _recipient_note(r.get("client"), lang)) for r in context["recipients"]],
+        "recipients": [(r["field"], r["email"], _recipient_note(r, lang)) for r in context["recipients"]],
         "reasons": [finding_message(_finding(f), lang) for f in context.get("findings", [])],
         "justification": request["justification"],
         "attested": text(lang, "attested" if request["attestation"] else "not_attested"),
@@ -93,7 +93,10 @@ def outcome(request: dict[str, Any], lang: str, *, valid_until: datetime | None 
     return MailText(subject, _render("outcome.txt", values), _render("outcome.html", values))
 
 
-def _recipient_note(client: dict[str, Any] | None, lang: str) -> str:
+def _recipient_note(recipient: dict[str, Any], lang: str) -> str:
+    client = recipient.get("client")
+    if recipient.get("unread"):  # a value the check could not read as an address, or one past the limit
+        return text(lang, "unread_recipient")
     if not client:
         return text(lang, "not_client")
     note = text(lang, "client_of", account=client["account"])

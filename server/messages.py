@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .limit_texts import TEXTS as LIMIT_TEXTS
 from .model import Decision, Finding, Verdict
 
 SUPPORTED_LOCALES = ("en", "es", "ru")
@@ -195,6 +196,13 @@ def finding_message(finding: Finding, locale: str, texts: Texts | None = None) -
     if finding.code in _SPECIAL[lang]:
         signals = ", ".join(_SIGNAL_NAMES[lang].get(k, k) for k in params.get("signals", "").split(",") if k)
         return _SPECIAL[lang][finding.code].format(recipients=recipients, signals=signals)
+    if finding.code in LIMIT_TEXTS[lang]:  # a sentence of its own, the consequence starting it anew
+        consequence = _consequence(lang, finding.verdict, texts)
+        values = {"count": "", "limit": "", "attachments": ""} | params
+        text = LIMIT_TEXTS[lang][finding.code].format(
+            recipients=recipients, consequence=consequence[:1].upper() + consequence[1:], **values
+        )
+        return text.rstrip()
     prefix, _, phase = finding.code.partition("_during_")
     subject = _SUBJECT[lang].get(prefix, "{recipients}").format(recipients=recipients)
     return _LADDER_SENTENCE[lang].format(
@@ -217,7 +225,12 @@ def render(decision: Decision, locale: str, texts: Texts | None = None) -> Rende
     if shown == Verdict.ALLOW:
         return Rendered(messages, "", "")
     # replace, not format: an admin's text may hold other braces, which must not break a check
-    banner = _text(lang, f"banner.{shown.value}", texts).replace("{n}", str(_banner_count(decision, shown)))
+    count = _banner_count(decision, shown)
+    if count:
+        banner = _text(lang, f"banner.{shown.value}", texts).replace("{n}", str(count))
+    else:  # held for no client (too many recipients, an unreadable address): the first reason says what
+        held = (m for f, m in zip(decision.findings, messages, strict=True) if f.verdict == shown)
+        banner = f"LeaverGuard: {next(held, _text(lang, f'dialog.{shown.value}', texts))}"
     dialog = "\n".join([_text(lang, f"dialog.{shown.value}", texts), *messages])
     return Rendered(messages, truncate(banner, BANNER_LIMIT), truncate(dialog, DIALOG_LIMIT))
 
@@ -252,12 +265,17 @@ def _text(lang: str, key: str, texts: Texts | None) -> str:
 
 
 def _banner_count(decision: Decision, shown: Verdict) -> int:
-    """Client recipients for a sign-off banner (what the user must know), else every flagged one."""
-    flagged = [f for f in decision.findings if f.verdict != Verdict.ALLOW and "_during_" in f.code]
-    clients = {r for f in flagged if f.code.startswith("client_recipient") for r in f.recipients}
-    if shown == Verdict.REQUIRE_APPROVAL and clients:
-        return len(clients)
+    """Client recipients for a sign-off banner (what the user must know; 0 when there is none, as its text speaks
+    of clients), else every flagged one."""
+    flagged = [f for f in decision.findings if f.verdict != Verdict.ALLOW and _names_recipients(f.code)]
+    if shown == Verdict.REQUIRE_APPROVAL:
+        return len({r for f in flagged if f.code.startswith("client_recipient") for r in f.recipients})
     return len({r for f in flagged for r in f.recipients})
+
+
+def _names_recipients(code: str) -> bool:
+    """Findings whose recipients are the ones a banner counts: the ladder's, and the unreadable addresses."""
+    return "_during_" in code or code == "unreadable_recipient"
 
 
 def truncate(text: str, limit: int) -> str:

@@ -217,8 +217,11 @@ def domain_and_parents(domain: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """An attachment as the add-in listed it; `sha256` (hex) of its content when the add-in could read it."""
+
     name: str
     size: int
+    sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,16 +231,54 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class RawRecipient:
+    """A recipient exactly as the mail client gave it, not read as an address (see OutgoingMessage)."""
+
+    value: str
+    field: Field
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """What of a message the check did not take in whole; the policy turns each part into a finding.
+
+    `body`/`subject`: cut to their limit, with the SHA-256 (hex) of the whole text where it is known, so that
+    the fingerprint still binds what was not read. `attachments`: how many are over the attachment limit.
+    `whole`: the request was too large to read at all, so nothing of the message is known.
+    """
+
+    body: bool = False
+    body_sha256: str | None = None
+    subject: bool = False
+    subject_sha256: str | None = None
+    attachments: int = 0
+    whole: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """A message as the add-in described it. Only the policy for leavers reads `body`."""
+    """A message as the add-in described it. Only the policy for leavers reads `body`.
+
+    `recipients` are those read as addresses; `unreadable` those the check could not read as one address
+    (kept as given: they are judged, never dropped); `unchecked` those past the recipient limit, kept as given
+    for the fingerprint and counted, but not looked up.
+    """
 
     recipients: tuple[Recipient, ...]
     subject: str = ""
     body: str = ""
     attachments: tuple[Attachment, ...] = ()
+    unreadable: tuple[RawRecipient, ...] = ()
+    unchecked: tuple[RawRecipient, ...] = ()
+    cut: Cut = Cut()
 
     def addresses(self, *fields: Field) -> list[Address]:
         return [r.address for r in self.recipients if not fields or r.field in fields]
+
+    @property
+    def recipient_count(self) -> int:
+        """Every recipient the mail client named, read or not."""
+        return len(self.recipients) + len(self.unreadable) + len(self.unchecked)
 
 
 _WHITESPACE = re.compile(r"\s+")
@@ -248,11 +289,27 @@ def _collapse(text: str) -> str:
 
 
 def fingerprint(message: OutgoingMessage) -> str:
-    """SHA-256 over the canonical form of a message: what an approval is bound to."""
-    canonical = {f.value: sorted(a.key for a in message.addresses(f)) for f in (Field.TO, Field.CC, Field.BCC)}
+    """SHA-256 over the canonical form of a message: what an approval is bound to.
+
+    Parts a message without them never has (raw recipients, content hashes, cut marks) are added only when
+    present, so the fingerprint of a plain message is what it always was.
+    """
+    canonical: dict[str, object] = {
+        f.value: sorted(a.key for a in message.addresses(f)) for f in (Field.TO, Field.CC, Field.BCC)
+    }
     canonical["subject"] = _collapse(message.subject)
     canonical["body"] = _collapse(message.body)
-    canonical["attachments"] = sorted([a.name, a.size] for a in message.attachments)
+    canonical["attachments"] = sorted([a.name, a.size] + ([a.sha256] if a.sha256 else []) for a in message.attachments)
+    raw = sorted([r.field.value, r.value] for r in (*message.unreadable, *message.unchecked))
+    if raw:
+        canonical["raw_recipients"] = raw
+    cut = message.cut
+    if cut.body:  # the part not read is bound through its hash, where the add-in could take one
+        canonical["whole_body"] = cut.body_sha256 or "unhashed"
+    if cut.subject:
+        canonical["whole_subject"] = cut.subject_sha256 or "unhashed"
+    if cut.whole:
+        canonical["unread"] = True
     blob = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -376,3 +433,8 @@ class Decision:
     would_be: Verdict
     monitor_only: bool = False
     approval_id: int | None = None
+
+
+#: The audit log's verdict for a send check the server refused to decide (a 4xx answer to a caller it identified):
+#: not a Verdict, since nothing was decided, but an attempt the evidence must show.
+REFUSED_CHECK = "refused"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from . import limits
 from .directory import classify, phase_of
 from .model import (
     CLIENT_CLASSES,
@@ -86,11 +87,16 @@ def evaluate(
     phase = sender_phase(sender, settings, now)
     if phase not in LEAVING_PHASES:
         return Decision(Verdict.ALLOW, (), phase, Verdict.ALLOW, settings.monitor_only)
+    if message.cut.whole:  # nothing of it was read: nothing to judge, and nothing a sign-off could be bound to
+        finding = limits.too_large()
+        enforced = Verdict.ALLOW if settings.monitor_only else finding.verdict
+        return Decision(enforced, (finding,), phase, finding.verdict, settings.monitor_only)
     judged = _judge_recipients(message, sender, recipients, settings, phase)
+    unread = limits.Unread.of(message, limits.unknown_recipient_verdict(settings.ladder, phase))
     findings = _successor_rule(message, sender, judged, settings)
-    findings += _solicitation_rule(message, sender, judged, settings)
-    findings = _ladder_findings(judged, phase) + findings
-    verdict = strictest(j.verdict for j in judged)
+    findings += _solicitation_rule(message, sender, judged, unread, settings)
+    findings = _ladder_findings(judged, phase) + unread.findings(message) + findings + limits.content_findings(message)
+    verdict = strictest([*(j.verdict for j in judged), *(f.verdict for f in findings)])
     approval = _matching_approval(message, verdict, approvals, now)
     if approval is not None:
         findings.append(Finding(APPROVED, Verdict.ALLOW, params=(("approval_id", str(approval.id)),)))
@@ -153,14 +159,15 @@ def _successor_rule(
 
 
 def _solicitation_rule(
-    message: OutgoingMessage, sender: Departure, judged: list[_Judged], settings: PolicySettings
+    message: OutgoingMessage, sender: Departure, judged: list[_Judged], unread: limits.Unread, settings: PolicySettings
 ) -> list[Finding]:
     """Client recipients step up one level when the body carries a solicitation signal.
 
-    This is the only rule that reads the body, and only for a leaver writing to a client.
+    This is the only rule that reads the body, and only for a leaver writing to a client, or to recipients the
+    check could not read (any of them may be a client: they step up with the clients).
     """
     to_clients = [j for j in judged if j.cls in CLIENT_CLASSES]
-    if not settings.solicitation_signals or not to_clients:
+    if not settings.solicitation_signals or not (to_clients or unread.present):
         return []
     signals = find_signals(
         message.body,
@@ -173,13 +180,16 @@ def _solicitation_rule(
         return []
     for j in to_clients:
         j.verdict = j.verdict.step(+1)
+    if unread.present:
+        unread.verdict = unread.verdict.step(+1)
     kinds = ",".join(dict.fromkeys(s.kind for s in signals))
     matches = "|".join(s.match for s in signals)
+    verdicts = [j.verdict for j in to_clients] + ([unread.verdict] if unread.present else [])
     return [
         Finding(
             SOLICITATION_SIGNAL,
-            strictest(j.verdict for j in to_clients),
-            tuple(j.address.email for j in to_clients),
+            strictest(verdicts),
+            tuple(j.address.email for j in to_clients) + unread.shown,
             (("signals", kinds), ("matches", matches)),
         )
     ]

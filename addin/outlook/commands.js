@@ -6,9 +6,14 @@
  * no Office.onReady, absolute URLs only, and nothing newer than ES2017 (no `?.`, `??` or object spread).
  * The server prepends `var LEAVERGUARD_CONFIG = {...};` when it serves the file (server/web/addin_files.py).
  *
- * Layout: pure helpers (payloads, verdict -> event.completed options, limits, fallback texts, timeouts; covered by
- * tests/addin/*.test.js with `node --test`), then the Office.* glue, then Office.actions.associate. Every handler
- * path ends in event.completed. The task pane (taskpane.js) reuses the glue through the `LeaverGuard` global.
+ * Layout: pure helpers (payloads, verdict -> event.completed options, limits, fallback texts, timeouts, the body
+ * cut and the content hashes; covered by tests/addin/*.test.js with `node --test`), then the Office.* glue, then
+ * Office.actions.associate. Every handler path ends in event.completed. The task pane (taskpane.js) reuses the glue
+ * through the `LeaverGuard` global.
+ *
+ * An answer is one of three things: a verdict (200); a refusal (any 4xx: the message is held with the server's
+ * reason, and a 401 offers to sign in again); or an outage (no answer, the deadline, a 5xx, an answer this script
+ * cannot read), for which alone the fail mode applies.
  */
 
 var LeaverGuard = (function () {
@@ -18,6 +23,15 @@ var LeaverGuard = (function () {
   var LIMITS = { dialog: 500, banner: 150, label: 20 };
   /** Give up on the server well before Outlook's 5-second "taking longer than expected" dialog. */
   var DEFAULT_TIMEOUT_MS = 3500;
+  /** The server's body limit (LEAVERGUARD_MAX_BODY_BYTES, baked into the configuration) when none is given. */
+  var DEFAULT_BODY_LIMIT = 1000000;
+  /**
+   * Attachment content hashed per message, in bytes (attachments in order; one that does not fit is left unhashed),
+   * and the share of the deadline hashing may take: reading a file through Outlook and hashing it takes time, and
+   * the check must still answer within the deadline. What is not hashed is sent by name and size, and said so.
+   */
+  var HASH_BUDGET_BYTES = 4 * 1024 * 1024;
+  var HASH_SHARE = 0.4;
   /** The one banner this add-in shows, replaced or removed as recipients change. */
   var BANNER_KEY = "leaverguard";
   /** The icon shown before the banner: a bt:Image id of the XML manifest (server/manifests/outlook_xml.py). */
@@ -43,6 +57,13 @@ var LeaverGuard = (function () {
         "LeaverGuard could not check this message, so it has not been sent: its server did not answer. Try again " +
         "in a minute; if it keeps happening, contact your IT helpdesk.",
       signOff: "Request sign-off",
+      refused:
+        "LeaverGuard could not accept this message for checking, so it has not been sent. Change it and try again, " +
+        "or contact your IT helpdesk. LeaverGuard said:",
+      signInNeeded:
+        "LeaverGuard could not confirm who you are, so this message has not been sent. Select Sign in to sign in " +
+        "again, then send it.",
+      signIn: "Sign in",
     },
     es: {
       unavailableOpen:
@@ -52,6 +73,13 @@ var LeaverGuard = (function () {
         "LeaverGuard no ha podido revisar este mensaje y no se ha enviado: su servidor no responde. Inténtalo de " +
         "nuevo en un minuto; si sigue ocurriendo, avisa al servicio de informática.",
       signOff: "Pedir aprobación",
+      refused:
+        "LeaverGuard no ha podido aceptar este mensaje para revisarlo, así que no se ha enviado. Modifícalo y vuelve " +
+        "a intentarlo, o avisa al servicio de informática. LeaverGuard indicó:",
+      signInNeeded:
+        "LeaverGuard no ha podido confirmar tu identidad, así que este mensaje no se ha enviado. Selecciona Iniciar " +
+        "sesión para volver a iniciarla y envíalo después.",
+      signIn: "Iniciar sesión",
     },
     ru: {
       unavailableOpen:
@@ -61,14 +89,25 @@ var LeaverGuard = (function () {
         "LeaverGuard не смог проверить это письмо, поэтому оно не отправлено: его сервер не отвечает. Повторите " +
         "попытку через минуту; если ошибка повторяется, обратитесь в ИТ-поддержку.",
       signOff: "Согласовать с HR",
+      refused:
+        "LeaverGuard не смог принять это письмо на проверку, поэтому оно не отправлено. Измените его и попробуйте " +
+        "снова или обратитесь в ИТ-поддержку. Ответ LeaverGuard:",
+      signInNeeded:
+        "LeaverGuard не смог подтвердить, кто вы, поэтому письмо не отправлено. Нажмите «Войти», чтобы войти снова, " +
+        "а затем отправьте письмо.",
+      signIn: "Войти",
     },
   };
 
-  /** An error the add-in understands: `kind` is office, auth, unreachable, timeout or rejected (a non-2xx answer). */
+  /**
+   * An error the add-in understands: `kind` is office, config (no Entra ID application), auth (no token could be
+   * had), unreachable, timeout or rejected (an answer other than 200, with its `status`); `detail` says why.
+   */
   function LeaverGuardError(kind, detail, status) {
     this.name = "LeaverGuardError";
     this.kind = kind;
     this.status = status || 0;
+    this.detail = detail ? String(detail) : "";
     this.message = kind + (detail ? ": " + detail : "");
   }
   LeaverGuardError.prototype = Object.create(Error.prototype);
@@ -96,23 +135,180 @@ var LeaverGuard = (function () {
     return cut.replace(/\s+$/, "") + "…";
   }
 
+  /** `text` with each lone UTF-16 surrogate replaced by U+FFFD: the server refuses JSON that is not text. */
+  function wellFormed(text) {
+    return String(text).replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g, function (unit) {
+      return unit.length === 2 ? unit : "\ufffd";
+    });
+  }
+
   /** Addresses from Office EmailAddressDetails objects (or plain strings): trimmed, blanks dropped. */
   function addressesOf(recipients) {
     var result = [];
     (recipients || []).forEach(function (recipient) {
       var address = typeof recipient === "string" ? recipient : recipient && recipient.emailAddress;
-      address = String(address || "").trim();
+      address = wellFormed(address || "").trim();
       if (address) result.push(address);
     });
     return result;
   }
 
-  /** `{name, size}` for each attachment (Office AttachmentDetails), as the server fingerprints them. */
-  function attachmentsOf(details) {
-    return (details || []).map(function (attachment) {
-      var name = String((attachment && attachment.name) || "").trim() || "attachment";
+  /**
+   * `{name, size, sha256?}` for each attachment (Office AttachmentDetails), as the server fingerprints them;
+   * `hashes[i]` is the content SHA-256 of the i-th, where it could be taken.
+   */
+  function attachmentsOf(details, hashes) {
+    return (details || []).map(function (attachment, index) {
+      var name = wellFormed((attachment && attachment.name) || "").trim() || "attachment";
       var size = attachment && attachment.size;
-      return { name: name.slice(0, 1000), size: Number.isInteger(size) && size >= 0 ? size : 0 };
+      var entry = { name: name.slice(0, 1000), size: Number.isInteger(size) && size >= 0 ? size : 0 };
+      if (hashes && hashes[index]) entry.sha256 = hashes[index];
+      return entry;
+    });
+  }
+
+  /** The UTF-8 encoding of `text` (well-formed), as bytes; TextEncoder is not in every Outlook runtime. */
+  function utf8Bytes(text) {
+    var bytes = [];
+    for (var i = 0; i < text.length; i++) {
+      var code = text.codePointAt(i);
+      if (code > 0xffff) i++; // the low half of the pair is in `code`
+      if (code < 0x80) bytes.push(code);
+      else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 63));
+      else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+      else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+    }
+    return new Uint8Array(bytes);
+  }
+
+  /** `{text, truncated}`: `text` cut to at most `maxBytes` bytes of UTF-8, never inside a character. */
+  function cutText(text, maxBytes) {
+    var used = 0;
+    for (var i = 0; i < text.length; i++) {
+      var code = text.codePointAt(i);
+      var size = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      if (used + size > maxBytes) return { text: text.slice(0, i), truncated: true };
+      used += size;
+      if (code > 0xffff) i++;
+    }
+    return { text: text, truncated: false };
+  }
+
+  /** Each Base64 digit's value by its character code (atob is not in every Outlook runtime). */
+  var BASE64_VALUES = (function () {
+    var values = new Uint8Array(128);
+    var digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (var i = 0; i < digits.length; i++) values[digits.charCodeAt(i)] = i;
+    return values;
+  })();
+
+  /** The bytes of Base64 `text` (whitespace and padding ignored), as Outlook gives a file attachment's content. */
+  function base64Bytes(text) {
+    var clean = String(text).replace(/[^A-Za-z0-9+/]/g, "");
+    var bytes = new Uint8Array(Math.floor((clean.length * 3) / 4));
+    var length = 0;
+    for (var i = 0; i < clean.length; i += 4) {
+      var n = 0;
+      for (var j = 0; j < 4; j++) n = (n << 6) | (i + j < clean.length ? BASE64_VALUES[clean.charCodeAt(i + j)] : 0);
+      var count = Math.min(clean.length - i, 4) - 1;
+      for (var k = 0; k < count; k++) bytes[length++] = (n >> (16 - 8 * k)) & 255;
+    }
+    return bytes.subarray(0, length);
+  }
+
+  /** The SHA-256 of `bytes` in lowercase hex (WebCrypto); rejects where this runtime has no crypto.subtle. */
+  function sha256Hex(bytes) {
+    if (typeof crypto === "undefined" || !crypto || !crypto.subtle || typeof crypto.subtle.digest !== "function") {
+      return Promise.reject(new LeaverGuardError("office", "no WebCrypto in this runtime"));
+    }
+    return Promise.resolve(crypto.subtle.digest("SHA-256", bytes)).then(function (digest) {
+      return Array.prototype.map
+        .call(new Uint8Array(digest), function (byte) {
+          return (byte < 16 ? "0" : "") + byte.toString(16);
+        })
+        .join("");
+    });
+  }
+
+  /** The body limit the server baked into the configuration. */
+  function bodyLimitOf(config) {
+    var limit = Number(config && config.maxBodyBytes);
+    return isFinite(limit) && limit > 0 ? Math.floor(limit) : DEFAULT_BODY_LIMIT;
+  }
+
+  /** Whether an attachment's content can be read for hashing: files only (cloud and item attachments cannot). */
+  function hashable(attachment) {
+    var type = attachment && attachment.attachmentType;
+    return (type === undefined || type === "file") && Number.isInteger(attachment.size) && attachment.size >= 0;
+  }
+
+  /**
+   * Content SHA-256s of the draft's file attachments, by index, within HASH_BUDGET_BYTES and by `deadline` (a
+   * time in ms): each is read through `readAttachment(id)` ({format, content}) and hashed in turn. Never rejects:
+   * what cannot be read, hashed or finished in time is left out, and the server is told by its absence.
+   */
+  function attachmentHashes(details, readAttachment, deadline) {
+    var hashes = [];
+    var budget = HASH_BUDGET_BYTES;
+    var chain = Promise.resolve();
+    (details || []).forEach(function (attachment, index) {
+      if (!hashable(attachment) || attachment.size > budget) return;
+      budget -= attachment.size;
+      chain = chain.then(function () {
+        if (Date.now() >= deadline) return null;
+        return Promise.resolve()
+          .then(function () {
+            return readAttachment(attachment.id);
+          })
+          .then(function (content) {
+            if (!content || content.format !== "base64") return null; // a URL, an .eml or an .ics: not the file
+            return sha256Hex(base64Bytes(content.content)).then(function (hex) {
+              hashes[index] = hex;
+            });
+          })
+          .catch(function () {
+            return null; // e.g. an item dragged in, which Outlook on the web cannot read: unhashed
+          });
+      });
+    });
+    var late = new Promise(function (resolve) {
+      setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+    });
+    return Promise.race([chain, late]).then(function () {
+      return hashes.slice(); // what was done by the deadline; a late hash no longer changes the answer
+    });
+  }
+
+  /**
+   * The draft as the payload needs it: the body made well-formed and cut to the server's limit (with the whole
+   * body's SHA-256 when cut), and the content hashes of its attachments. Hashing gets HASH_SHARE of the deadline.
+   * Never rejects. `deps`: config, readAttachment.
+   */
+  function digestDraft(draft, deps) {
+    var result = {};
+    Object.keys(draft).forEach(function (key) {
+      result[key] = draft[key];
+    });
+    var whole = wellFormed(draft.body || "");
+    var cut = cutText(whole, bodyLimitOf(deps.config));
+    result.body = cut.text;
+    result.bodyTruncated = cut.truncated;
+    var deadline = Date.now() + timeoutOf(deps.config) * HASH_SHARE;
+    var bodyHash = cut.truncated
+      ? sha256Hex(utf8Bytes(whole)).then(
+          function (hex) {
+            result.bodySha256 = hex;
+          },
+          function () {
+            return null; // no crypto here: the server binds the part it reads, and says the body was cut
+          },
+        )
+      : null;
+    var files = attachmentHashes(draft.attachments, deps.readAttachment, deadline).then(function (hashes) {
+      result.attachmentHashes = hashes;
+    });
+    return Promise.all([bodyHash, files]).then(function () {
+      return result;
     });
   }
 
@@ -125,17 +321,25 @@ var LeaverGuard = (function () {
     };
   }
 
-  /** The message fields shared by the check and the sign-off request, so both fingerprint the same message. */
+  /**
+   * The message fields shared by the check and the sign-off request, so both fingerprint the same message; a
+   * draft through digestDraft carries the body's cut and the attachments' content hashes.
+   */
   function messageFields(draft, client) {
-    return {
+    var fields = {
       to: addressesOf(draft.to),
       cc: addressesOf(draft.cc),
       bcc: addressesOf(draft.bcc),
-      subject: String(draft.subject || ""),
-      body: String(draft.body || ""),
-      attachments: attachmentsOf(draft.attachments),
+      subject: wellFormed(draft.subject || ""),
+      body: wellFormed(draft.body || ""),
+      attachments: attachmentsOf(draft.attachments, draft.attachmentHashes),
       client: clientBlock(client),
     };
+    if (draft.bodyTruncated) {
+      fields.body_truncated = true;
+      if (draft.bodySha256) fields.body_sha256 = draft.bodySha256;
+    }
+    return fields;
   }
 
   /** The body of POST /api/v1/check: `mode` ("send" or "preview") and the draft's fields. */
@@ -201,6 +405,28 @@ var LeaverGuard = (function () {
     }
     if (verdict === "block") return held(dialog, {});
     return null;
+  }
+
+  /**
+   * event.completed options for a check that got no verdict: a refusal (4xx) holds the message with the server's
+   * reason, a 401 or a token Outlook could not get holds it with a button to sign in again (in the task pane), and
+   * only an outage applies the fail mode. No refusal ever offers Send anyway.
+   */
+  function failureOptions(error, failMode, texts) {
+    var status = (error && error.status) || 0;
+    if ((error && error.kind === "auth") || status === 401) {
+      return {
+        allowEvent: false,
+        errorMessage: truncate(texts.signInNeeded, LIMITS.dialog),
+        cancelLabel: truncate(texts.signIn, LIMITS.label),
+        commandId: TASK_PANE_ID,
+      };
+    }
+    if (error && error.kind === "rejected" && status >= 400 && status < 500) {
+      var reason = error.detail ? " " + error.detail : "";
+      return { allowEvent: false, errorMessage: truncate(texts.refused + reason, LIMITS.dialog) };
+    }
+    return unavailableOptions(failMode, texts);
   }
 
   /** event.completed options when the server cannot be asked: a warning the user may send through, or a hold. */
@@ -286,7 +512,7 @@ var LeaverGuard = (function () {
 
   /** POST /api/v1/check for `draft`; resolves the answer, rejects LeaverGuardError for anything but a 200. */
   function checkDraft(mode, draft, deps) {
-    return Promise.resolve(deps.authorization()).then(function (authorization) {
+    return signedIn(deps).then(function (authorization) {
       var headers = { "Content-Type": "application/json", Accept: "application/json", Authorization: authorization };
       var payload = buildCheckPayload(mode, draft, deps.client);
       return requestJson(deps.fetch, "POST", apiUrl(deps.config, "/check"), headers, payload, timeoutOf(deps.config))
@@ -297,31 +523,52 @@ var LeaverGuard = (function () {
     });
   }
 
+  /**
+   * The Authorization header from `deps.authorization()`; a failure to get a token is LeaverGuardError("auth")
+   * (the user can sign in again), unless it already says what it is (e.g. "config": no application configured).
+   */
+  function signedIn(deps) {
+    return Promise.resolve()
+      .then(deps.authorization)
+      .catch(function (error) {
+        if (error instanceof LeaverGuardError) throw error;
+        throw new LeaverGuardError("auth", error && (error.message || error.code));
+      });
+  }
+
   /** A LeaverGuardError("rejected") carrying the server's error message and HTTP status. */
   function rejected(answer) {
     var error = answer.body && answer.body.error;
     return new LeaverGuardError("rejected", (error && error.message) || "HTTP " + answer.status, answer.status);
   }
 
-  /**
-   * The event.completed options for sending the current draft: the server's verdict, or the fail mode when it
-   * cannot be had in time. Never rejects. `deps`: config, language, client, readDraft, authorization, fetch.
-   */
-  function sendDecision(deps) {
-    var texts = fallbackTexts(deps.language);
-    var decided = Promise.resolve()
+  /** The whole draft, its body cut and its attachments hashed, ready for a payload. `deps` as for sendDecision. */
+  function readMessage(deps) {
+    return Promise.resolve()
       .then(function () {
         return deps.readDraft(true);
       })
       .then(function (draft) {
-        return checkDraft("send", draft, deps);
+        return digestDraft(draft, deps);
       });
+  }
+
+  /**
+   * The event.completed options for sending the current draft: the server's verdict; a hold for a refusal; the
+   * fail mode when no answer can be had in time. Never rejects. `deps`: config, language, client, readDraft,
+   * readAttachment, authorization, fetch.
+   */
+  function sendDecision(deps) {
+    var texts = fallbackTexts(deps.language);
+    var decided = readMessage(deps).then(function (draft) {
+      return checkDraft("send", draft, deps);
+    });
     return withTimeout(decided, timeoutOf(deps.config)).then(
       function (check) {
         return completedOptionsFor(check, texts) || unavailableOptions(deps.config.failMode, texts);
       },
-      function () {
-        return unavailableOptions(deps.config.failMode, texts);
+      function (error) {
+        return failureOptions(error, deps.config.failMode, texts);
       },
     );
   }
@@ -378,6 +625,15 @@ var LeaverGuard = (function () {
     });
   }
 
+  /** An attachment's content ({format, content}) through Mailbox 1.8's getAttachmentContentAsync. */
+  function readAttachment(id) {
+    var item = Office.context.mailbox.item;
+    if (typeof item.getAttachmentContentAsync !== "function") {
+      return Promise.reject(new LeaverGuardError("office", "getAttachmentContentAsync is not available"));
+    }
+    return officeCall(item, "getAttachmentContentAsync", id);
+  }
+
   var naa = null; // {library, clientId, client}: msal's nestable client, made once per runtime and application
 
   /**
@@ -421,7 +677,7 @@ var LeaverGuard = (function () {
   function accessToken(config, interactive) {
     var entra = config.entra || {};
     if (!entra.clientId || !entra.scope) {
-      return Promise.reject(new LeaverGuardError("auth", "no Entra ID application is configured on the server"));
+      return Promise.reject(new LeaverGuardError("config", "no Entra ID application is configured on the server"));
     }
     return naaToken(entra, interactive).then(function (token) {
       if (token) return token;
@@ -460,6 +716,7 @@ var LeaverGuard = (function () {
       language: pickLanguage(displayLanguage()),
       client: { platform: platformName(), locale: displayLanguage() },
       readDraft: readDraft,
+      readAttachment: readAttachment,
       authorization: function () {
         return authorization(config, interactive);
       },
@@ -527,6 +784,8 @@ var LeaverGuard = (function () {
   return {
     LIMITS: LIMITS,
     DEFAULT_TIMEOUT_MS: DEFAULT_TIMEOUT_MS,
+    DEFAULT_BODY_LIMIT: DEFAULT_BODY_LIMIT,
+    HASH_BUDGET_BYTES: HASH_BUDGET_BYTES,
     BANNER_KEY: BANNER_KEY,
     TASK_PANE_ID: TASK_PANE_ID,
     PROMPT_USER: PROMPT_USER,
@@ -535,12 +794,20 @@ var LeaverGuard = (function () {
     pickLanguage: pickLanguage,
     fallbackTexts: fallbackTexts,
     truncate: truncate,
+    wellFormed: wellFormed,
     addressesOf: addressesOf,
     attachmentsOf: attachmentsOf,
+    utf8Bytes: utf8Bytes,
+    cutText: cutText,
+    base64Bytes: base64Bytes,
+    sha256Hex: sha256Hex,
+    attachmentHashes: attachmentHashes,
+    digestDraft: digestDraft,
     buildCheckPayload: buildCheckPayload,
     buildApprovalPayload: buildApprovalPayload,
     dialogMarkdown: dialogMarkdown,
     completedOptionsFor: completedOptionsFor,
+    failureOptions: failureOptions,
     unavailableOptions: unavailableOptions,
     bannerFor: bannerFor,
     timeoutOf: timeoutOf,
@@ -548,10 +815,12 @@ var LeaverGuard = (function () {
     apiUrl: apiUrl,
     requestJson: requestJson,
     checkDraft: checkDraft,
+    readMessage: readMessage,
     sendDecision: sendDecision,
     previewBanner: previewBanner,
     runtimeConfig: runtimeConfig,
     readDraft: readDraft,
+    readAttachment: readAttachment,
     authorization: authorization,
     officeDeps: officeDeps,
     refreshBanner: refreshBanner,

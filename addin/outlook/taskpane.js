@@ -102,17 +102,26 @@
   function refresh() {
     byId("pane").setAttribute("aria-busy", "true");
     byId("verdict").textContent = t("loading");
-    return LeaverGuard.readDraft(true)
+    return LeaverGuard.readMessage(deps()) // the body cut and attachments hashed as the send check does
       .then(function (draft) {
         return LeaverGuard.checkDraft("preview", draft, deps());
       })
       .then(showCheck, function (error) {
-        var auth = error && (error.kind === "auth" || error.status === 401);
-        byId("verdict").textContent = t(auth ? "errorAuth" : "errorUnreachable");
+        byId("verdict").textContent = checkProblem(error);
       })
       .then(function () {
         byId("pane").setAttribute("aria-busy", "false");
       });
+  }
+
+  /** Why the check gave no verdict: sign-in trouble, a refusal with the server's reason, or no answer. */
+  function checkProblem(error) {
+    var status = (error && error.status) || 0;
+    if ((error && error.kind === "auth") || status === 401) return t("errorAuth");
+    if (error && error.kind === "rejected" && status >= 400 && status < 500) {
+      return t("errorInvalid") + " " + error.detail;
+    }
+    return t("errorUnreachable");
   }
 
   /** Show the verdict and findings; pick up a sign-off request the server already has for this message. */
@@ -211,7 +220,7 @@
     }
     setBusy(true);
     var attestation = byId("attestation").checked;
-    LeaverGuard.readDraft(true)
+    LeaverGuard.readMessage(deps())
       .then(function (draft) {
         var payload = LeaverGuard.buildApprovalPayload(draft, deps().client, justification, attestation);
         return api("POST", "/approvals", payload);

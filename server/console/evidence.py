@@ -1,7 +1,8 @@
 """One leaver's evidence for HR and legal: every held, warned and approved send, and every sign-off request.
 
 A send counts when its check answered warn, require_approval or block, when it went out on an
-approval, or (monitor-only mode) when it would have been warned or held. Each sign-off request
+approval, when the server refused to decide it (an attempt: its refusal code stands as its finding),
+or (monitor-only mode) when it would have been warned or held. Each sign-off request
 comes with its justification, attestation, decision, decider, comment and times. `rows()` gives
 both as one table, oldest first: the CSV export and the printable page show the same rows.
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..model import Verdict
+from ..model import REFUSED_CHECK, Verdict
 
 COLUMNS = (
     "record",
@@ -36,7 +37,7 @@ COLUMNS = (
     "comment",
     "consumed_at",
 )
-_NOT_ALLOWED = {Verdict.WARN.value, Verdict.REQUIRE_APPROVAL.value, Verdict.BLOCK.value}
+_NOT_ALLOWED = {Verdict.WARN.value, Verdict.REQUIRE_APPROVAL.value, Verdict.BLOCK.value, REFUSED_CHECK}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,8 @@ def rows(evidence: Evidence) -> list[dict[str, str]]:
 
 
 def _send_row(event: Mapping[str, Any], request: Mapping[str, Any] | None) -> dict[str, str]:
-    findings = (event["details"] or {}).get("findings") or []
+    refusal = (event["details"] or {}).get("refusal")
+    findings = (event["details"] or {}).get("findings") or ([{"code": refusal["code"]}] if refusal else [])
     flagged = sorted({r for f in findings for r in f.get("recipients", [])})
     verdict = event["verdict"]
     would_be = (event["details"] or {}).get("would_be")

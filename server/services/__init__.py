@@ -1,6 +1,6 @@
 """Use cases: load the facts, ask the pure core, record what happened, return the answer.
 
-- checking: the send-time check (`check_message`) and the settings cache.
+- checking: the send-time check (`check_message`), the audit of a refused one, and the settings cache.
 - signoff: HR sign-off decisions (never by the sender), reminders and expiry; re-exports the two below.
 - signoff_requests: making a request: who is asked, the hourly limits, the row and the mails.
 - signoff_settings: what sign-off reads from configuration.
@@ -15,6 +15,6 @@ transport) as arguments, so tests and the benchmark call them without a web
 request. Must not import Flask.
 """
 
-from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message
+from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message, record_refused_check
 
-__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message"]
+__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message", "record_refused_check"]

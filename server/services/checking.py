@@ -8,7 +8,7 @@ Must not import Flask.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -21,6 +21,7 @@ from ..directory import pick_client_match
 from ..messages import Rendered, render
 from ..model import (
     LEAVING_PHASES,
+    REFUSED_CHECK,
     Address,
     Approval,
     ApprovalStatus,
@@ -163,7 +164,7 @@ def _audit_check(
         "phase": decision.phase.value,
         "would_be": decision.would_be.value,
         "monitor_only": decision.monitor_only,
-        "recipient_count": len(request.message.recipients),
+        "recipient_count": request.message.recipient_count,
         "from": request.from_address.email if request.from_address else None,
         "client": {"app": request.client_app, "platform": request.client_platform},
     }
@@ -183,3 +184,14 @@ def _audit_check(
         fingerprint=digest,
         approval_id=decision.approval_id,
     )
+
+
+def record_refused_check(
+    engine: Engine, sender: Address, *, status: int, code: str, fields: Sequence[str], now: datetime
+) -> None:
+    """One audit row for a send check refused with a 4xx to a caller it identified: who, when, the refusal code
+    and the fields at fault (never their values), so that the evidence shows attempts, not only decisions."""
+    refusal = {"status": status, "code": code, "fields": list(fields[:50])}
+    with engine.begin() as conn:
+        details = {"mode": CheckMode.SEND.value, "refusal": refusal}
+        store.record_audit(conn, at=now, kind="check", actor=sender.email, details=details, verdict=REFUSED_CHECK)

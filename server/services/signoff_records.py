@@ -39,10 +39,11 @@ def request_values(
         "sender_keys": sorted(sender_keys),
         "fingerprint": result.fingerprint,
         "status": ApprovalStatus.PENDING.value,
-        "recipients": [{"email": r.address.email, "field": r.field.value} for r in message.recipients],
+        "recipients": [{"email": r.address.email, "field": r.field.value} for r in message.recipients]
+        + [{"email": r.value, "field": r.field.value} for r in _unread(message)],
         "subject": message.subject,
         "body": message.body,
-        "attachments": [{"name": a.name, "size": a.size} for a in message.attachments],
+        "attachments": [{"name": a.name, "size": a.size, "sha256": a.sha256} for a in message.attachments],
         "justification": justification,
         "attestation": attestation,
         "created_at": now,
@@ -67,12 +68,18 @@ def context(message: OutgoingMessage, result: CheckResult) -> dict[str, Any]:
         match = result.clients.get(recipient.address.key)
         client = {"account": match.account_name, "owner": match.owner} if match else None
         recipients.append({"email": recipient.address.email, "field": recipient.field.value, "client": client})
+    recipients += [{"email": r.value, "field": r.field.value, "client": None, "unread": True} for r in _unread(message)]
     findings = [
         {"code": f.code, "verdict": f.verdict.value, "recipients": list(f.recipients), "params": dict(f.params)}
         for f in result.decision.findings
     ]
     phase = result.decision.phase.value
     return {"phase": phase, "departure": departure, "recipients": recipients, "findings": findings}
+
+
+def _unread(message: OutgoingMessage) -> tuple:
+    """The recipients the check did not read as addresses: HR is asked about them by the value the sender gave."""
+    return (*message.unreadable, *message.unchecked)
 
 
 def mail_approver(

@@ -14,14 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
 from .. import db, services
 from ..approval_texts import text
 from ..approvals import Refusal
 from ..auth import AuthError, Identity, verifiers
 from ..services import signoff
-from .check_payload import parse_approval, parse_check
+from .check_payload import is_preview, parse_approval, parse_check, unread_check
 from .errors import ApiError, error_response
 
 log = logging.getLogger(__name__)
@@ -29,11 +30,17 @@ bp = Blueprint("addin_api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
+#: How much of a body too large to parse is read and dropped, so that the client gets the answer rather than a
+#: connection reset (a server that closes with unread input makes TCP send a reset); past it the connection closes.
+DISCARD_LIMIT = 64 * 1024 * 1024
+
+
 def authenticated() -> Identity:
-    """The verified caller, or a 401 ApiError with the reason."""
+    """The verified caller, or a 401 ApiError with the reason (logged: it is tied to nobody, so not audited)."""
     try:
         return verifiers().authenticate(request.headers.get("Authorization"))
     except AuthError as exc:
+        log.warning("caller not identified", extra={"path": request.path, "reason": exc.reason})
         raise ApiError(401, "unauthorized", exc.reason) from None
 
 
@@ -74,9 +81,7 @@ def _has_lone_surrogate(data) -> bool:
 @bp.post("/check")
 def check():
     identity = authenticated()
-    check_request = parse_check(
-        json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
-    )
+    check_request = _check_request(identity)
     started = time.perf_counter()
     result = services.check_message(
         db.check_engine(),
@@ -95,6 +100,32 @@ def check():
         },
     )
     return jsonify(serialise_check(result))
+
+
+def _check_request(identity: Identity) -> services.CheckRequest:
+    """The check the caller asked for. A body too large to read is the check of a message nothing is known of;
+    a check refused (4xx) is audited first, unless it asked for a preview: attempts are evidence too."""
+    language = request.headers.get("Accept-Language")
+    data = None
+    try:
+        data = json_body()
+        return parse_check(data, identity.address, current_app.config, language)
+    except RequestEntityTooLarge:
+        _discard_body()
+        return unread_check(identity.address, language)
+    except ApiError as exc:
+        if not is_preview(data):
+            fields = [d["field"] for d in exc.details if "field" in d]
+            refusal = {"status": exc.status, "code": exc.code, "fields": fields}
+            services.record_refused_check(db.check_engine(), identity.address, **refusal, now=datetime.now(UTC))
+        raise
+
+
+def _discard_body() -> None:
+    """Read and drop the rest of the request body (at most DISCARD_LIMIT bytes; the Content-Length bounds it)."""
+    stream, left = get_input_stream(request.environ, max_content_length=None), DISCARD_LIMIT
+    while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
+        left -= len(chunk)
 
 
 def serialise_check(result: services.CheckResult) -> dict:

@@ -1,8 +1,8 @@
 """The Outlook add-in's own files (addin/outlook/) at /addin/outlook/<path>, with their run-time configuration.
 
 commands.js goes out with one `var LEAVERGUARD_CONFIG = {...};` line in front (the absolute API address, the fail
-mode — the admin's choice on the policy page, else LEAVERGUARD_ADDIN_FAIL_MODE —, the Entra ID application and scope,
-and `devAuth` only in development); taskpane.js with
+mode — the admin's choice on the policy page, else LEAVERGUARD_ADDIN_FAIL_MODE —, the body limit the add-in cuts the
+body to, the Entra ID application and scope, and `devAuth` only in development); taskpane.js with
 `var LEAVERGUARD_TEXTS = {...};` (the pane's words in en, es and ru). MSAL.js for the browser runtime is served
 from node_modules (`npm ci`) at vendor/msal-browser.min.js. Only files inside the folder of the listed types are
 served: anything else, hidden files included, is a 404.
@@ -112,6 +112,7 @@ def client_config(config: Mapping[str, Any], base_url: str, fail_mode: str | Non
         "apiBase": base_url,
         "failMode": fail_mode or config.get("ADDIN_FAIL_MODE") or "open",
         "timeoutMs": REQUEST_TIMEOUT_MS,
+        "maxBodyBytes": config.get("MAX_BODY_BYTES") or 1_000_000,  # the add-in sends at most this much body
         "pollMs": POLL_MS,
         "taskPaneId": TASK_PANE_ID,
         "entra": entra_settings(config),

@@ -1,34 +1,47 @@
 """Parse and validate the JSON bodies of `POST /api/v1/check` and `POST /api/v1/approvals`.
 
-Every problem is collected (field, problem, value) so the 400 answer names all
-of them at once; nothing is silently dropped.
+A message a mail client can send is never refused: a recipient that is not one readable address is kept as
+given (model.RawRecipient), recipients past the limit are kept unread, and a text over its limit is cut with
+the SHA-256 of the whole (model.Cut); the policy turns each into a finding. Only what no mail client produces
+(a number for an address, an unknown field) is a 400, and every problem is collected (field, problem, value)
+so the answer names all of them at once; nothing is silently dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..messages import negotiate_locale
-from ..model import Address, Attachment, Field, InvalidAddress, OutgoingMessage, Recipient, normalise_address
+from ..model import (
+    Address,
+    Attachment,
+    Cut,
+    Field,
+    InvalidAddress,
+    OutgoingMessage,
+    RawRecipient,
+    Recipient,
+    normalise_address,
+)
 from ..services import CheckMode, CheckRequest
 from .errors import ApiError
 
-_KNOWN_KEYS = {"mode", "from", "to", "cc", "bcc", "subject", "body", "attachments", "client"}
+_KNOWN_KEYS = {
+    "mode", "from", "to", "cc", "bcc", "subject", "body", "body_truncated", "body_sha256", "attachments", "client",
+}  # fmt: skip
 _APPROVAL_KEYS = (_KNOWN_KEYS - {"mode"}) | {"justification", "attestation"}
 MAX_SUBJECT_CHARS = 2000
 MAX_JUSTIFICATION_CHARS = 2000
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 class _Problems:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
-        self.too_large = False
-
-    def over_limit(self, field: str, problem: str) -> None:
-        self.too_large = True
-        self.add(field, problem)
 
     def add(self, field: str, problem: str, value: Any = None) -> None:
         item = {"field": field, "problem": problem}
@@ -44,6 +57,17 @@ class _Problems:
 def parse_check(data: Any, sender: Address, limits: Mapping[str, int], accept_language: str | None) -> CheckRequest:
     """A CheckRequest from decoded JSON, or ApiError(400) listing every problem."""
     return _parse(data, _KNOWN_KEYS, _Problems(), sender, limits, accept_language)
+
+
+def unread_check(sender: Address, accept_language: str | None) -> CheckRequest:
+    """The check of a request too large to read at all: a send of a message nothing is known of (Cut.whole)."""
+    message = OutgoingMessage((), cut=Cut(whole=True))
+    return CheckRequest(sender=sender, message=message, locale=negotiate_locale(accept_language))
+
+
+def is_preview(data: Any) -> bool:
+    """Whether a body, valid or not, asks for a preview (not audited) rather than a send."""
+    return isinstance(data, dict) and data.get("mode") == CheckMode.PREVIEW.value
 
 
 def parse_approval(
@@ -82,19 +106,23 @@ def _parse(
     if "to" not in data:
         problems.add("to", "required (a list of addresses, may be empty)")
     mode = _mode(data.get("mode", "send"), problems)
-    recipients = _recipients(data, problems, limits["MAX_RECIPIENTS"])
+    recipients, unreadable, unchecked = _recipients(data, problems, limits["MAX_RECIPIENTS"])
     from_address = _address(data.get("from"), "from", problems) if data.get("from") is not None else None
-    subject = _text(data.get("subject", ""), "subject", problems, MAX_SUBJECT_CHARS)
-    body = _body(data.get("body", ""), problems, limits["MAX_BODY_BYTES"])
-    attachments = _attachments(data.get("attachments", []), problems, limits["MAX_ATTACHMENTS"])
+    subject, subject_cut = _subject(data.get("subject", ""), problems)
+    body, body_cut = _body(data, problems, limits["MAX_BODY_BYTES"])
+    attachments = _attachments(data.get("attachments", []), problems)
     client = _client(data.get("client", {}), problems)
-    if problems.too_large:
-        raise ApiError(413, "payload_too_large", "the message is over a size limit", problems.items)
     if problems.items:
         raise ApiError(400, "invalid_request", f"{len(problems.items)} problem(s) in the request", problems.items)
+    over = max(len(attachments) - limits["MAX_ATTACHMENTS"], 0)
+    cut = Cut(
+        body=body_cut is not None, body_sha256=body_cut or None, subject=subject_cut is not None,
+        subject_sha256=subject_cut, attachments=over,
+    )  # fmt: skip
+    message = OutgoingMessage(tuple(recipients), subject, body, tuple(attachments), unreadable, unchecked, cut)
     return CheckRequest(
         sender=sender,
-        message=OutgoingMessage(tuple(recipients), subject, body, tuple(attachments)),
+        message=message,
         mode=mode,
         from_address=from_address,
         locale=negotiate_locale(client.get("locale"), accept_language),
@@ -111,21 +139,29 @@ def _mode(value: Any, problems: _Problems) -> CheckMode:
         return CheckMode.SEND
 
 
-def _recipients(data: dict, problems: _Problems, limit: int) -> list[Recipient]:
+def _recipients(
+    data: dict, problems: _Problems, limit: int
+) -> tuple[list[Recipient], tuple[RawRecipient, ...], tuple[RawRecipient, ...]]:
+    """(read, unreadable, unchecked): the first `limit` strings of To, Cc, Bcc are read, the rest kept as given."""
     recipients: list[Recipient] = []
+    unreadable: list[RawRecipient] = []
+    unchecked: list[RawRecipient] = []
     for field in Field:
         values = data.get(field.value, [])
         if not isinstance(values, list):
             problems.add(field.value, "must be a list of addresses", values)
             continue
         for i, value in enumerate(values):
-            address = _address(value, f"{field.value}[{i}]", problems)
-            if address is not None:
-                recipients.append(Recipient(address, field))
-    total = sum(len(data.get(f.value)) for f in Field if isinstance(data.get(f.value), list))
-    if total > limit:
-        problems.over_limit("to/cc/bcc", f"at most {limit} recipients in all, got {total}")
-    return recipients
+            if not isinstance(value, str):
+                problems.add(f"{field.value}[{i}]", "must be a string", value)
+            elif len(recipients) + len(unreadable) >= limit:
+                unchecked.append(RawRecipient(value, field))
+            else:
+                try:
+                    recipients.append(Recipient(normalise_address(value), field))
+                except InvalidAddress:
+                    unreadable.append(RawRecipient(value, field))
+    return recipients, tuple(unreadable), tuple(unchecked)
 
 
 def _address(value: Any, field: str, problems: _Problems) -> Address | None:
@@ -144,36 +180,62 @@ def _text(value: Any, field: str, problems: _Problems, max_chars: int) -> str:
         problems.add(field, "must be a string", value)
         return ""
     if len(value) > max_chars:
-        problems.over_limit(field, f"at most {max_chars} characters, got {len(value)}")
+        problems.add(field, f"at most {max_chars} characters, got {len(value)}")
     return value
 
 
-def _body(value: Any, problems: _Problems, max_bytes: int) -> str:
+def _subject(value: Any, problems: _Problems) -> tuple[str, str | None]:
+    """(subject, None), or its first MAX_SUBJECT_CHARS characters and the SHA-256 of the whole when longer."""
+    if not isinstance(value, str):
+        problems.add("subject", "must be a string", value)
+        return "", None
+    if len(value) <= MAX_SUBJECT_CHARS:
+        return value, None
+    return value[:MAX_SUBJECT_CHARS], _sha256(value)
+
+
+def _body(data: dict, problems: _Problems, max_bytes: int) -> tuple[str, str | None]:
+    """(body, None) when whole; when cut, by the add-in (`body_truncated`) or here, the first `max_bytes` bytes
+    and the SHA-256 of the whole body ("" when the add-in could not take it)."""
+    value, truncated, digest = data.get("body", ""), data.get("body_truncated", False), data.get("body_sha256")
     if not isinstance(value, str):
         problems.add("body", "must be a string (plain text)", value)
-        return ""
-    size = len(value.encode("utf-8"))
-    if size > max_bytes:
-        problems.over_limit("body", f"at most {max_bytes} bytes, got {size}")
-    return value
+        return "", None
+    if not isinstance(truncated, bool):
+        problems.add("body_truncated", "must be true or false", truncated)
+    if digest is not None and not (isinstance(digest, str) and _SHA256.match(digest) and truncated is True):
+        problems.add("body_sha256", "a SHA-256 in hex, and only with body_truncated: true", digest)
+    whole = value.encode("utf-8")
+    if len(whole) > max_bytes:  # what is past the limit is not read, but bound through its hash
+        cut = whole[:max_bytes].decode("utf-8", errors="ignore")  # drops a character cut in two
+        return cut, digest.lower() if truncated is True and isinstance(digest, str) else _sha256(value)
+    if truncated is True:
+        return value, digest.lower() if isinstance(digest, str) else ""
+    return value, None
 
 
-def _attachments(value: Any, problems: _Problems, limit: int) -> list[Attachment]:
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _attachments(value: Any, problems: _Problems) -> list[Attachment]:
+    """Every attachment listed, with its content's SHA-256 where the add-in took one (the limit is the policy's)."""
     if not isinstance(value, list):
-        problems.add("attachments", "must be a list of {name, size}", value)
+        problems.add("attachments", "must be a list of {name, size, sha256}", value)
         return []
-    if len(value) > limit:
-        problems.over_limit("attachments", f"at most {limit} attachments, got {len(value)}")
     result = []
     for i, item in enumerate(value):
         name = item.get("name") if isinstance(item, dict) else None
         size = item.get("size") if isinstance(item, dict) else None
+        digest = item.get("sha256") if isinstance(item, dict) else None
         if not isinstance(name, str) or not name or len(name) > 1000:
             problems.add(f"attachments[{i}].name", "must be a non-empty string of at most 1000 characters", name)
         elif not isinstance(size, int) or isinstance(size, bool) or size < 0:
             problems.add(f"attachments[{i}].size", "must be a whole number of bytes, 0 or more", size)
+        elif digest is not None and not (isinstance(digest, str) and _SHA256.match(digest)):
+            problems.add(f"attachments[{i}].sha256", "must be the content's SHA-256 in hex (64 characters)", digest)
         else:
-            result.append(Attachment(name, size))
+            result.append(Attachment(name, size, digest.lower() if digest else None))
     return result
 
 

@@ -4,6 +4,7 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const nodeCrypto = require("node:crypto");
 
 const LG = require("../../addin/outlook/commands.js");
 
@@ -186,8 +187,17 @@ test("an answer with a verdict this script does not know gives no options (the c
 test("every language has every fallback text, within Outlook's limits", () => {
   for (const language of LANGUAGES) {
     const texts = LG.FALLBACK_TEXTS[language];
-    assert.deepEqual(Object.keys(texts).sort(), ["signOff", "unavailableClosed", "unavailableOpen"]);
+    assert.deepEqual(Object.keys(texts).sort(), [
+      "refused",
+      "signIn",
+      "signInNeeded",
+      "signOff",
+      "unavailableClosed",
+      "unavailableOpen",
+    ]);
     assert.ok(texts.signOff.length <= 20, `${language} label: ${texts.signOff.length} chars`);
+    assert.ok(texts.signIn.length <= 20, `${language} label: ${texts.signIn.length} chars`);
+    assert.ok(texts.refused.length <= 300 && texts.signInNeeded.length <= 500);
     assert.ok(texts.unavailableOpen.length <= 500);
     assert.ok(texts.unavailableClosed.length <= 500);
   }
@@ -271,6 +281,123 @@ test("a request the network refuses is reported as unreachable", async () => {
 
 test("API URLs are absolute, under the configured base", () => {
   assert.equal(LG.apiUrl({ apiBase: "https://lg.example/" }, "/check"), "https://lg.example/api/v1/check");
+});
+
+// --- refusal or outage -----------------------------------------------------------------------------------------
+
+const error = (kind, status, detail) => new LG.LeaverGuardError(kind, detail, status);
+const OUTAGES = [
+  ["no connection", error("unreachable")],
+  ["no answer in time", error("timeout")],
+  ["a 500", error("rejected", 500, "something went wrong")],
+  ["a 502 from a proxy", error("rejected", 502)],
+  ["a 503", error("rejected", 503, "the decision service cannot reach its database")],
+  ["no Entra ID application configured", error("config", 0, "no Entra ID application is configured")],
+  ["Outlook failing to read the draft", error("office", 0, "body unreadable")],
+];
+const REFUSALS = [400, 404, 409, 413, 415, 422, 429];
+
+for (const language of LANGUAGES) {
+  const texts = LG.fallbackTexts(language);
+  for (const failMode of ["open", "closed"]) {
+    for (const [what, failure] of OUTAGES) {
+      test(`${what} is an outage: fail-${failMode} applies (${language})`, () => {
+        assert.deepEqual(LG.failureOptions(failure, failMode, texts), LG.unavailableOptions(failMode, texts));
+      });
+    }
+    for (const status of REFUSALS) {
+      test(`a ${status} is a refusal: held with the server's reason, never Send anyway, in fail-${failMode} (${language})`, () => {
+        const options = LG.failureOptions(error("rejected", status, "1 problem(s) in the request"), failMode, texts);
+        assert.equal(options.allowEvent, false);
+        assert.equal(options.sendModeOverride, undefined);
+        assert.equal(options.errorMessage, texts.refused + " 1 problem(s) in the request");
+      });
+    }
+    for (const [what, failure] of [
+      ["a 401", error("rejected", 401, "the token has expired")],
+      ["a token Outlook could not get", error("auth", 0, "13001")],
+    ]) {
+      test(`${what} holds the message with a button to sign in again in fail-${failMode} (${language})`, () => {
+        const options = LG.failureOptions(failure, failMode, texts);
+        assert.deepEqual(options, {
+          allowEvent: false,
+          errorMessage: texts.signInNeeded,
+          cancelLabel: texts.signIn,
+          commandId: "LeaverGuardTaskPane",
+        });
+      });
+    }
+  }
+}
+
+test("a refusal's long reason is cut to Outlook's 500 characters", () => {
+  const options = LG.failureOptions(error("rejected", 400, "x".repeat(900)), "open", LG.fallbackTexts("en"));
+  assert.equal(options.errorMessage.length, 500);
+});
+
+// --- the body cut and content hashes --------------------------------------------------------------------------
+
+const bytesOf = (text) => Buffer.from(text, "utf8");
+const hexOf = (data) => nodeCrypto.createHash("sha256").update(data).digest("hex");
+
+for (const text of ["", "plain ascii", "Добрый день", "€uro", "emoji 😀 and more 👍🏽", "\u0000\u007f\u0080\u07ff\u0800\uffff"]) {
+  test(`utf8Bytes encodes ${JSON.stringify(text).slice(0, 30)} as UTF-8`, () => {
+    assert.deepEqual(Buffer.from(LG.utf8Bytes(text)), bytesOf(text));
+  });
+}
+
+const CUTS = [
+  ["ascii under the limit", "hello", 10, "hello", false],
+  ["ascii at the limit", "hello", 5, "hello", false],
+  ["ascii over the limit", "hello!", 5, "hello", true],
+  ["a three-byte character is not split", "€€€", 7, "€€", true],
+  ["a surrogate pair is not split", "a😀b", 4, "a", true],
+  ["a surrogate pair that fits is kept", "a😀b", 5, "a😀", true],
+];
+for (const [what, text, limit, cut, truncated] of CUTS) {
+  test(`cutText: ${what}`, () => {
+    const result = LG.cutText(text, limit);
+    assert.deepEqual(result, { text: cut, truncated });
+    assert.ok(bytesOf(result.text).length <= limit);
+  });
+}
+
+test("cutText cuts 340,000 euro signs to the million bytes the server reads", () => {
+  const result = LG.cutText("€".repeat(340000), 1000000);
+  assert.equal(result.truncated, true);
+  assert.equal(bytesOf(result.text).length, 999999); // 333,333 whole characters
+});
+
+test("wellFormed replaces lone surrogates, which the server cannot take as text, and keeps pairs", () => {
+  assert.equal(LG.wellFormed("a\ud800b\udc00c😀"), "a\ufffdb\ufffdc😀");
+  assert.equal(LG.wellFormed("x\ud83d"), "x\ufffd");
+});
+
+for (const size of [0, 1, 2, 3, 4, 5, 1000]) {
+  test(`base64Bytes decodes ${size} bytes as Outlook sends them (padding and line breaks included)`, () => {
+    const data = nodeCrypto.randomBytes(size);
+    const wrapped = data.toString("base64").replace(/(.{76})/g, "$1\r\n");
+    assert.deepEqual(Buffer.from(LG.base64Bytes(wrapped)), data);
+  });
+}
+
+test("sha256Hex is the SHA-256 of the bytes in lowercase hex", async () => {
+  assert.equal(await LG.sha256Hex(LG.utf8Bytes("abc")), hexOf("abc"));
+});
+
+test("attachments carry their content hash where one was taken", () => {
+  assert.deepEqual(LG.attachmentsOf(DRAFT.attachments, ["ab".repeat(32), undefined, undefined]), [
+    { name: "handover.pdf", size: 12345, sha256: "ab".repeat(32) },
+    { name: "logo.png", size: 2048 },
+    { name: "plan.docx", size: 0 },
+  ]);
+});
+
+test("a cut body goes with body_truncated and the whole body's hash", () => {
+  const payload = LG.buildCheckPayload("send", { to: [], body: "cut", bodyTruncated: true, bodySha256: "cd".repeat(32) }, CLIENT);
+  assert.equal(payload.body_truncated, true);
+  assert.equal(payload.body_sha256, "cd".repeat(32));
+  assert.equal("body_truncated" in LG.buildCheckPayload("send", { to: [], body: "whole" }, CLIENT), false);
 });
 
 // --- the contract of the script itself -----------------------------------------------------------------------

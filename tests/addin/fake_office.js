@@ -1,4 +1,5 @@
-// A minimal stand-in for the Office.js mailbox API in compose mode, for node tests of commands.js's glue.
+// A minimal stand-in for the Office.js mailbox API in compose mode, for node tests of commands.js's glue
+// (attachment content included: Mailbox 1.8's getAttachmentContentAsync).
 // `fakeOffice(draft)` returns {Office, banners, calls}; install it with installGlobals().
 "use strict";
 
@@ -31,6 +32,13 @@ function fakeOffice(draft, options) {
     getAttachmentsAsync(callback) {
       calls.push("getAttachmentsAsync");
       callback(result(draft.attachments || []));
+    },
+    // draft.contents[id]: {format, content}; "fails" answers an error; "never" does not answer at all.
+    getAttachmentContentAsync(id, callback) {
+      calls.push("getAttachmentContentAsync(" + id + ")");
+      const content = (draft.contents || {})[id];
+      if (content === "never") return;
+      setTimeout(() => callback(content === "fails" || !content ? result(undefined, "cannot read " + id) : result(content)), 0);
     },
     notificationMessages: {
       replaceAsync(key, details, callback) {
@@ -78,7 +86,8 @@ function installGlobals(values) {
   const names = Object.keys(values);
   const before = names.map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)]);
   names.forEach((name) => {
-    globalThis[name] = values[name];
+    // defineProperty, not assignment: some globals (Node's `crypto`) have a getter only
+    Object.defineProperty(globalThis, name, { value: values[name], configurable: true, writable: true });
   });
   return () => {
     before.forEach(([name, descriptor]) => {

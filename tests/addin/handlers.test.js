@@ -4,6 +4,7 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const nodeCrypto = require("node:crypto");
 
 const LG = require("../../addin/outlook/commands.js");
 const { fakeOffice, fakeFetch, installGlobals, fakeEvent } = require("./fake_office.js");
@@ -106,7 +107,6 @@ const FAILURES = [
   ["the network refuses the connection", { answers: [new TypeError("Failed to fetch")] }],
   ["the server does not answer in time", { answers: ["never"] }],
   ["the server answers 503", { answers: [{ status: 503, body: { error: { code: "unavailable", message: "db" } } }] }],
-  ["the server refuses the token (401)", { answers: [{ status: 401, body: { error: { code: "unauthorized" } } }] }],
   ["the server answers something that is not JSON", { answers: [{ status: 200 }] }],
   ["the server answers a verdict this script does not know", { answers: [{ status: 200, body: { verdict: "x" } }] }],
   ["Outlook cannot read the body", { office: { failing: ["body"] } }],
@@ -117,6 +117,48 @@ for (const [what, setup] of FAILURES) {
     test(`when ${what}, fail-${failMode} applies and the event still completes once`, async () => {
       const { options, event } = await send(Object.assign({}, setup, { config: Object.assign({ failMode }, setup.config) }));
       assert.deepEqual(options, LG.unavailableOptions(failMode, LG.fallbackTexts("en")));
+      assert.equal(event.completedCalls, 1);
+    });
+  }
+}
+
+// A refusal is not an outage: whatever the fail mode, the message is held and Send anyway is never offered.
+const REFUSED = [
+  [400, "invalid_request", "1 problem(s) in the request"],
+  [413, "payload_too_large", "the request is larger than the server reads"],
+  [415, "unsupported_media_type", "send the body as application/json"],
+  [429, "too_many_requests", "slow down"],
+];
+for (const [status, code, message] of REFUSED) {
+  for (const failMode of ["open", "closed"]) {
+    test(`a ${status} answer holds the message with the server's reason and no Send anyway (fail-${failMode})`, async () => {
+      const answers = [{ status, body: { error: { code, message, details: [] } } }];
+      const { options, event } = await send({ answers, config: { failMode } });
+      assert.equal(options.allowEvent, false);
+      assert.equal(options.sendModeOverride, undefined);
+      assert.ok(options.errorMessage.endsWith(message), options.errorMessage);
+      assert.equal(event.completedCalls, 1);
+    });
+  }
+}
+
+const SIGN_IN = [
+  ["the server refuses the token (401)", { answers: [{ status: 401, body: { error: { code: "unauthorized", message: "expired" } } }] }],
+  [
+    "Outlook cannot produce a token",
+    { config: { devAuth: false, entra: { clientId: "x", scope: "api://x/access_as_user" } }, globals: { OfficeRuntime: { auth: { getAccessToken: () => Promise.reject({ code: 13001 }) } } } },
+  ],
+];
+for (const [what, setup] of SIGN_IN) {
+  for (const failMode of ["open", "closed"]) {
+    test(`when ${what}, the message is held with a Sign in button, never sent anyway (fail-${failMode})`, async () => {
+      const { options, event } = await send(Object.assign({}, setup, { config: Object.assign({ failMode }, setup.config) }));
+      assert.deepEqual(options, {
+        allowEvent: false,
+        errorMessage: LG.FALLBACK_TEXTS.en.signInNeeded,
+        cancelLabel: LG.FALLBACK_TEXTS.en.signIn,
+        commandId: "LeaverGuardTaskPane",
+      });
       assert.equal(event.completedCalls, 1);
     });
   }
@@ -138,6 +180,94 @@ test("the whole send check gives up within the timeout", async () => {
   const { options } = await send({ answers: ["never"], config: { timeoutMs: 500 } });
   assert.ok(Date.now() - started < 1500);
   assert.equal(options.sendModeOverride, "promptUser");
+});
+
+// --- the body limit and attachment content ------------------------------------------------------------------
+
+const hexOf = (data) => nodeCrypto.createHash("sha256").update(data).digest("hex");
+const FILE = Buffer.from("%PDF-1.7 the handover plan");
+const LOGO = nodeCrypto.randomBytes(3000);
+
+test("a body over the server's limit is cut there and sent with body_truncated and the whole body's hash", async () => {
+  const body = "Stay in touch: +34 612 345 678\n" + "€".repeat(340000);
+  const { network } = await send({ draft: Object.assign({}, DRAFT, { body }), config: { maxBodyBytes: 1000000 } });
+  const [request] = network.requests;
+  assert.ok(Buffer.byteLength(request.body.body, "utf8") <= 1000000);
+  assert.ok(request.body.body.startsWith("Stay in touch"));
+  assert.equal(request.body.body_truncated, true);
+  assert.equal(request.body.body_sha256, hexOf(Buffer.from(body, "utf8")));
+});
+
+test("a body within the limit goes whole, without body_truncated", async () => {
+  const { network } = await send({ config: { maxBodyBytes: 1000000 } });
+  assert.equal(network.requests[0].body.body, "Hello Kim");
+  assert.equal("body_truncated" in network.requests[0].body, false);
+});
+
+const WITH_FILES = Object.assign({}, DRAFT, {
+  attachments: [
+    { id: "a1", name: "plan.pdf", size: FILE.length, attachmentType: "file" },
+    { id: "a2", name: "logo.png", size: LOGO.length, attachmentType: "file", isInline: true },
+    { id: "a3", name: "deck.pptx", size: 0, attachmentType: "cloud" },
+    { id: "a4", name: "Re: terms", size: 900, attachmentType: "item" },
+    { id: "a5", name: "dragged.msg", size: 400, attachmentType: "file" },
+  ],
+  contents: {
+    a1: { format: "base64", content: FILE.toString("base64") },
+    a2: { format: "base64", content: LOGO.toString("base64") },
+    a3: { format: "url", content: "https://contoso-my.sharepoint.com/deck.pptx" },
+    a4: { format: "eml", content: "Subject: terms" },
+    a5: "fails",
+  },
+});
+
+test("file attachments are sent with their content's SHA-256; cloud, item and unreadable ones by name and size", async () => {
+  const { network, office } = await send({ draft: WITH_FILES });
+  assert.deepEqual(network.requests[0].body.attachments, [
+    { name: "plan.pdf", size: FILE.length, sha256: hexOf(FILE) },
+    { name: "logo.png", size: LOGO.length, sha256: hexOf(LOGO) },
+    { name: "deck.pptx", size: 0 },
+    { name: "Re: terms", size: 900 },
+    { name: "dragged.msg", size: 400 },
+  ]);
+  assert.ok(!office.calls.includes("getAttachmentContentAsync(a3)"), "a cloud attachment is not fetched");
+});
+
+test("attachments past the hashing budget are not read at all", async () => {
+  const big = { id: "b1", name: "video.mp4", size: LG.HASH_BUDGET_BYTES + 1, attachmentType: "file" };
+  const draft = Object.assign({}, WITH_FILES, { attachments: [big, WITH_FILES.attachments[0]] });
+  const { network, office } = await send({ draft });
+  assert.deepEqual(network.requests[0].body.attachments, [
+    { name: "video.mp4", size: LG.HASH_BUDGET_BYTES + 1 },
+    { name: "plan.pdf", size: FILE.length, sha256: hexOf(FILE) },
+  ]);
+  assert.ok(!office.calls.includes("getAttachmentContentAsync(b1)"));
+});
+
+test("an attachment Outlook never hands over is sent unhashed, and the check still answers in time", async () => {
+  const draft = Object.assign({}, WITH_FILES, { contents: Object.assign({}, WITH_FILES.contents, { a1: "never" }) });
+  const started = Date.now();
+  const { network, options } = await send({ draft, config: { timeoutMs: 1000 } });
+  assert.ok(Date.now() - started < 1000);
+  assert.deepEqual(network.requests[0].body.attachments[0], { name: "plan.pdf", size: FILE.length });
+  assert.deepEqual(options, { allowEvent: true });
+});
+
+test("a runtime without WebCrypto sends every attachment by name and size and still gets a verdict", async () => {
+  const { network, options } = await send({ draft: WITH_FILES, globals: { crypto: undefined } });
+  assert.ok(network.requests[0].body.attachments.every((a) => !("sha256" in a)));
+  assert.deepEqual(options, { allowEvent: true });
+});
+
+test("the sign-off request hashes the same attachments as the send check, so both name the same message", async () => {
+  await withOutlook({ draft: WITH_FILES }, async () => {
+    const deps = LG.officeDeps(false);
+    const draft = await LG.readMessage(deps);
+    const approval = LG.buildApprovalPayload(draft, deps.client, "Handover.", true);
+    const check = LG.buildCheckPayload("send", draft, deps.client);
+    assert.deepEqual(approval.attachments, check.attachments);
+    assert.equal(approval.attachments[0].sha256, hexOf(FILE));
+  });
 });
 
 // --- tokens ------------------------------------------------------------------------------------------------

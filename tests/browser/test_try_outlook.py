@@ -6,12 +6,14 @@ except for the development sign-in scheme. Screenshots go to test-artifacts/scre
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
-from server import demo
+from server import demo, store
 from tests.integration.signoff_helpers import decide, link_path, queued, sign_in
 
 ALICE = "alice@northwind.example"  # on notice
@@ -240,3 +242,75 @@ def test_when_hr_declines_the_pane_shows_their_comment_and_the_message_stays_hel
     page.click("#taskpane-close")
     page.click("#send")
     expect(page.locator("#dialog-action")).to_be_visible()
+
+
+# --- no way around the check (issue 12): each former trick is held for a leaver, with an audit row --------------
+
+JUNK = '"x y"@nowhere.example'
+SIGNAL = "Stay in touch after I leave: +34 612 345 678. "
+
+
+def audit_rows(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return store.audit_events(conn, limit=10)
+
+
+def set_body(page, text_js: str) -> None:
+    """Put a long body in place at once (typing 340,000 characters would take minutes)."""
+    page.evaluate(f"document.getElementById('body').value = {text_js}")
+
+
+TRICKS = [
+    # name, To, body (a JavaScript expression, or None for the page's own), verdict, the finding that says why
+    ("junk-recipient", JUNK, None, "require_approval", "unreadable_recipient"),
+    ("quoted-local-part", '"kim"@contoso.example', None, "require_approval", "unreadable_recipient"),
+    ("body-over-1-mb", KIM, "'€'.repeat(340000)", "require_approval", "body_truncated"),
+    ("501-recipients", ", ".join([KIM] + [f"p{i}@elsewhere.example" for i in range(500)]), None, "require_approval",
+     "too_many_recipients"),
+    ("blocked-message-padded", KIM, f"{SIGNAL!r} + '€'.repeat(340000)", "block", "solicitation_signal"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "to", "body", "verdict", "code"), TRICKS, ids=[t[0] for t in TRICKS])
+def test_each_former_way_around_the_check_is_held_for_a_leaver_and_never_offers_send_anyway(
+    engine, seeded, live_server, page, errors, screenshot, name, to, body, verdict, code
+):
+    compose(page, live_server, ALICE, to=to)
+    if body:
+        set_body(page, body)
+    page.click("#send")
+
+    expect(page.locator("#dialog")).to_be_visible()
+    expect(page.locator("#dialog-send-anyway")).to_be_hidden()
+    expect(page.locator("#dialog-message")).not_to_contain_text("could not check this message")
+    if verdict == "require_approval":
+        expect(page.locator("#dialog-action")).to_have_text("Request sign-off")
+    else:
+        expect(page.locator("#dialog-action")).to_be_hidden()
+    screenshot(page, f"try-outlook-trick-{name}")
+    page.click("#dialog-dont-send")
+    expect(page.locator("#sent-items li")).to_have_count(0)
+
+    (row,) = [r for r in audit_rows(engine) if r["kind"] == "check"]
+    assert (row["actor"], row["verdict"]) == (ALICE, verdict)
+    assert code in [f["code"] for f in row["details"]["findings"]]
+    assert errors == []
+
+
+def test_a_colleague_writing_to_an_unreadable_address_is_not_held(seeded, live_server, page):
+    compose(page, live_server, CAROL, to=JUNK)
+    page.click("#send")
+
+    expect(page.locator("#sent-items li")).to_have_count(1)
+
+
+def test_an_attached_file_is_sent_with_its_content_hash(seeded, live_server, page):
+    content = b"%PDF-1.7 the handover plan"
+    compose(page, live_server, ALICE)
+    page.set_input_files("#attachments", files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": content}])
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/check") and '"send"' in (r.post_data or "")) as sent:
+        page.click("#send")
+
+    attachments = json.loads(sent.value.post_data)["attachments"]
+    assert attachments == [{"name": "plan.pdf", "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}]
+    expect(page.locator("#dialog-action")).to_have_text("Request sign-off")

@@ -1,8 +1,10 @@
 """Fixtures of the integration tests beyond tests/conftest.py."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from server import create_app, db
+from server import create_app, db, demo
 
 
 @pytest.fixture
@@ -19,3 +21,10 @@ def make_runner(tmp_path):
     yield make
     for app in apps:
         db.dispose(app)
+
+
+@pytest.fixture
+def northwind(engine):
+    """The demo organisation of the README, seeded for today (a test module may define its own)."""
+    assert demo.seed(engine, datetime.now(UTC))
+    return engine

@@ -1,8 +1,10 @@
 """POST /api/v1/check end to end, on SQLite and PostgreSQL.
 
 The README's demo promises, who the caller is, the audit row, monitor-only mode,
-languages and text limits, every kind of bad input (always a 4xx JSON answer
-and never an audit row), and authentication in development and production.
+languages and text limits, every kind of bad input no mail client sends (a 4xx
+JSON answer, audited as a refused attempt), and authentication in development
+and production. What a mail client can send always gets a verdict:
+test_every_message_gets_a_verdict.py.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def audit_count(engine) -> int:
 def audit_rows(engine) -> list[dict]:
     with engine.connect() as conn:
         return store.audit_events(conn, limit=1000)
+
+
+def assert_refused(engine, code: str) -> dict:
+    """The one audit row is a refused check with `code`; returns it."""
+    (row,) = audit_rows(engine)
+    assert (row["kind"], row["verdict"], row["details"]["refusal"]["code"]) == ("check", "refused", code)
+    return row
 
 
 def stored_text(row: dict) -> str:
@@ -346,12 +355,12 @@ def test_with_five_hundred_recipients_the_banner_and_dialog_stay_within_outlooks
     assert len(body["dialog"]) <= 500 and body["dialog"].endswith("…")
 
 
-# --- bad input: always a 4xx JSON answer, never an audit row ----------------------
+# --- bad input no mail client sends: a 4xx JSON answer, audited as a refused attempt ------------
 
 
 def test_malformed_json_is_a_400_invalid_json(client, northwind, engine):
     assert_error(post_raw(client, '{"to": ["kim@contoso.example"'), 400, "invalid_json")
-    assert audit_count(engine) == 0
+    assert_refused(engine, "invalid_json")
 
 
 @pytest.mark.parametrize(
@@ -364,7 +373,7 @@ def test_malformed_json_is_a_400_invalid_json(client, northwind, engine):
 )
 def test_a_body_that_is_not_sent_as_json_is_a_415(client, northwind, engine, data, content_type):
     assert_error(post_raw(client, data, content_type=content_type), 415, "unsupported_media_type")
-    assert audit_count(engine) == 0
+    assert_refused(engine, "unsupported_media_type")
 
 
 @pytest.mark.parametrize("data", ["[]", '"to"', "1", "null", "true", '[{"to": []}]'])
@@ -372,7 +381,7 @@ def test_a_body_that_is_json_but_not_an_object_is_a_400_invalid_request(client, 
     error = assert_error(post_raw(client, data), 400, "invalid_request")
 
     assert "object" in error["message"]
-    assert audit_count(engine) == 0
+    assert_refused(engine, "invalid_request")
 
 
 def test_a_missing_to_is_named_in_the_details(client, northwind, engine):
@@ -380,7 +389,7 @@ def test_a_missing_to_is_named_in_the_details(client, northwind, engine):
 
     error = assert_error(response, 400, "invalid_request")
     assert [d["field"] for d in error["details"]] == ["to"]
-    assert audit_count(engine) == 0
+    assert assert_refused(engine, "invalid_request")["details"]["refusal"]["fields"] == ["to"]
 
 
 @pytest.mark.parametrize(
@@ -412,30 +421,7 @@ def test_a_field_of_the_wrong_type_is_a_400_naming_the_field_and_its_value(
     error = assert_error(client.post(CHECK, headers=dev(ALICE), json=payload), 400, "invalid_request")
 
     assert error["details"] == [{"field": field, "problem": error["details"][0]["problem"], "value": value}]
-    assert audit_count(engine) == 0
-
-
-def test_every_invalid_address_is_returned_by_value(client, northwind, engine):
-    bad = {
-        "to[0]": "kim",
-        "to[2]": "a@b",
-        "to[3]": "x@-bad.example",
-        "cc[1]": "two@a.example, three@a.example",
-        "bcc[0]": "@nowhere.example",
-        "bcc[1]": "a..b@contoso.example",
-    }
-    payload = {
-        "to": [bad["to[0]"], KIM, bad["to[2]"], bad["to[3]"]],
-        "cc": ["ok@contoso.example", bad["cc[1]"]],
-        "bcc": [bad["bcc[0]"], bad["bcc[1]"]],
-    }
-
-    error = assert_error(client.post(CHECK, headers=dev(ALICE), json=payload), 400, "invalid_request")
-
-    assert {d["field"]: d["value"] for d in error["details"]} == bad
-    assert all(d["problem"].startswith("invalid address") for d in error["details"])
-    assert error["message"].startswith("6 problem")
-    assert audit_count(engine) == 0
+    assert_refused(engine, "invalid_request")
 
 
 def test_unknown_fields_are_rejected_by_name(client, northwind, engine):
@@ -445,34 +431,7 @@ def test_unknown_fields_are_rejected_by_name(client, northwind, engine):
 
     assert [d["field"] for d in error["details"]] == ["html", "recipients", "sender"]
     assert {d["problem"] for d in error["details"]} == {"unknown field"}
-    assert audit_count(engine) == 0
-
-
-def test_more_than_five_hundred_recipients_is_a_413(client, northwind, engine):
-    payload = {"to": [f"p{i}@contoso.example" for i in range(300)], "cc": [f"q{i}@contoso.example" for i in range(201)]}
-
-    error = assert_error(client.post(CHECK, headers=dev(ALICE), json=payload), 413, "payload_too_large")
-
-    assert [d["field"] for d in error["details"]] == ["to/cc/bcc"]
-    assert "501" in error["details"][0]["problem"]
-    assert audit_count(engine) == 0
-
-
-def test_more_than_250_attachments_or_a_2001_character_subject_is_a_413(client, northwind, engine):
-    attachments = [{"name": f"f{i}.pdf", "size": i} for i in range(251)]
-    response = check(client, ALICE, to=[KIM], attachments=attachments, subject="s" * 2001)
-
-    error = assert_error(response, 413, "payload_too_large")
-    assert {d["field"] for d in error["details"]} == {"attachments", "subject"}
-    assert audit_count(engine) == 0
-
-
-def test_a_body_over_one_megabyte_is_a_413(client, northwind, engine):
-    error = assert_error(check(client, ALICE, to=[KIM], body="x" * 1_000_001), 413, "payload_too_large")
-
-    assert error["details"][0]["field"] == "body"
-    assert "1000001" in error["details"][0]["problem"]
-    assert audit_count(engine) == 0
+    assert_refused(engine, "invalid_request")
 
 
 # "Добрый день " is 22 bytes in UTF-8 and 72 on the wire as \u escapes; the 12 x's make it exactly 1,000,000.
@@ -487,23 +446,6 @@ def test_a_cyrillic_body_of_exactly_one_megabyte_is_checked_although_its_json_is
     assert response.status_code == 200
     assert response.get_json()["verdict"] == "require_approval"
     assert audit_count(engine) == 1
-
-
-def test_a_cyrillic_body_one_byte_over_the_limit_is_a_413_counted_in_bytes(client, northwind, engine):
-    response = check(client, ALICE, to=[KIM], body=CYRILLIC_MEGABYTE[:-1] + "ж")
-
-    error = assert_error(response, 413, "payload_too_large")
-    assert error["details"][0]["problem"] == "at most 1000000 bytes, got 1000001"
-    assert audit_count(engine) == 0
-
-
-def test_a_request_over_the_servers_read_limit_is_a_json_413_not_an_html_page(client, app, northwind, engine):
-    data = '{"to": [], "body": "' + "x" * app.config["MAX_CONTENT_LENGTH"] + '"}'
-
-    response = post_raw(client, data)
-
-    assert_error(response, 413, "payload_too_large")
-    assert audit_count(engine) == 0
 
 
 @pytest.mark.parametrize("path", ["/api/v1/chek", "/api/v2/check", "/api/", "/api/v1/check/extra"])
@@ -553,10 +495,6 @@ ODD_BODIES = [
     '{"to": [], "body": {"nested": {"deeper": [1, 2, {"deepest": null}]}}}',
     '{"to": [], "client": {"app": {"name": "outlook"}, "locale": ["es"]}}',
     '{"to": [], "client": null}',
-    '{"to": ["' + "a" * 200_000 + '"]}',
-    '{"to": ["' + "a" * 100 + "@" + "b" * 300 + '.example"]}',
-    '{"to": ["kim@' + "a." * 200 + 'example"]}',
-    '{"to": [], "subject": "' + "s" * 100_000 + '"}',
     '{"' + "k" * 10_000 + '": 1, "to": []}',
     "[" * 100_000 + "]" * 100_000,
     '{"to": ' + "[" * 5_000 + "]" * 5_000 + "}",
@@ -566,7 +504,6 @@ ODD_BODIES = [
     '{"to": ["kim@contoso.example"], "subject": "\\ud83d"}',
     '{"to": [], "attachments": [{"name": "\\udc00.pdf", "size": 1}]}',
     '{"\\ud800": 1, "to": []}',
-    '{"to": ["a\\u0000@contoso.example"]}',
     '{"to": []',
     '{"to": [],}',
     "{'to': []}",
@@ -582,7 +519,26 @@ def test_an_odd_body_is_answered_with_a_4xx_json_error_and_never_a_500(client, n
 
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
     assert set(strict_json(response)["error"]) == {"code", "message", "details"}
-    assert audit_count(engine) == 0
+    assert_refused(engine, strict_json(response)["error"]["code"])
+
+
+# Odd, but strings where strings belong: what a mail client could send, so a verdict and never a 4xx.
+ODD_BUT_SENDABLE = [
+    '{"to": ["' + "a" * 200_000 + '"]}',
+    '{"to": ["' + "a" * 100 + "@" + "b" * 300 + '.example"]}',
+    '{"to": ["kim@' + "a." * 200 + 'example"]}',
+    '{"to": ["a\\u0000@contoso.example"]}',
+    '{"to": ["kim@contoso.example"], "subject": "' + "s" * 100_000 + '"}',
+]
+
+
+@pytest.mark.parametrize("data", ODD_BUT_SENDABLE, ids=[f"sendable{i}" for i in range(len(ODD_BUT_SENDABLE))])
+def test_an_odd_recipient_or_subject_is_answered_with_a_verdict_and_audited(client, northwind, engine, data):
+    response = post_raw(client, data)
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert strict_json(response)["verdict"] == "require_approval"
+    assert [r["verdict"] for r in audit_rows(engine)] == ["require_approval"]
 
 
 @pytest.mark.parametrize(
@@ -594,7 +550,7 @@ def test_bytes_that_are_not_utf8_are_a_400(client, northwind, engine, data):
 
     assert response.status_code == 400
     assert strict_json(response)["error"]["code"] in {"invalid_json", "invalid_request"}
-    assert audit_count(engine) == 0
+    assert audit_rows(engine)[0]["verdict"] == "refused"
 
 
 def test_a_nul_character_in_the_client_description_is_audited_on_both_databases(client, northwind, engine):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from server import config, create_app, db
+from server import config, create_app, db, demo
 from server.logs import JsonFormatter
 
 EVERY_SETTING = {
@@ -300,8 +300,9 @@ def test_an_unknown_env_stops_the_start_with_a_clear_message(raw):
 
 
 def test_create_app_reads_the_environment_when_called_and_derives_the_request_limit(
-    monkeypatch, database_url, tmp_path, root_logging
+    monkeypatch, engine, database_url, tmp_path, root_logging
 ):
+    demo.seed(engine, datetime.now(UTC))  # `engine` is the emptied test database: Alice is on notice
     monkeypatch.setenv("LEAVERGUARD_ENV", "development")
     monkeypatch.setenv("LEAVERGUARD_MAX_RECIPIENTS", "2")
     monkeypatch.setenv("LEAVERGUARD_MAX_BODY_BYTES", "1000")
@@ -311,13 +312,13 @@ def test_create_app_reads_the_environment_when_called_and_derives_the_request_li
     app.instance_path = str(tmp_path)
     response = app.test_client().post(
         "/api/v1/check",
-        headers={"Authorization": "Dev carol@northwind.example"},
+        headers={"Authorization": "Dev alice@northwind.example"},
         json={"to": ["a@x.example", "b@x.example", "c@x.example"], "body": "x" * 1001},
     )
 
     assert app.config["MAX_CONTENT_LENGTH"] == 3 * 1000 + 256 * 1024
-    assert response.status_code == 413
-    assert {d["field"] for d in response.get_json()["error"]["details"]} == {"to/cc/bcc", "body"}
+    assert response.status_code == 200
+    assert {f["code"] for f in response.get_json()["findings"]} == {"too_many_recipients", "body_truncated"}
     db.dispose(app)
 
 

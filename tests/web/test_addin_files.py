@@ -39,6 +39,7 @@ def test_in_development_the_configuration_names_this_server_and_allows_the_devel
         "apiBase": "http://localhost",
         "failMode": "open",
         "timeoutMs": 3500,
+        "maxBodyBytes": 1_000_000,
         "pollMs": 5000,
         "taskPaneId": "LeaverGuardTaskPane",
         "entra": {},
@@ -59,6 +60,12 @@ def test_in_production_the_development_flag_is_absent_and_the_base_url_is_the_ap
 
     assert "devAuth" not in config
     assert config["apiBase"] == "https://lg.northwind.example"
+
+
+def test_the_body_limit_reaches_the_script_so_the_add_in_cuts_the_body_there(app, client):
+    app.config["MAX_BODY_BYTES"] = 250_000
+
+    assert served_config(client)["maxBodyBytes"] == 250_000
 
 
 def test_the_fail_mode_setting_reaches_the_script(app, client):

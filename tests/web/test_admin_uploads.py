@@ -260,7 +260,7 @@ def test_uploads_may_be_larger_than_the_apis_own_limit_which_stays(admin, consol
 
     answer = upload(admin, "clients", big)
     too_much, caller = b"x" * (console.config["MAX_CONTENT_LENGTH"] + 1), {"Authorization": f"Dev {ADMIN}"}
-    api = admin.post("/api/v1/check", data=too_much, content_type="application/json", headers=caller)
+    api = admin.post("/api/v1/approvals", data=too_much, content_type="application/json", headers=caller)
 
     assert answer.status_code == 302
     assert api.status_code == 413

@@ -2,7 +2,8 @@
  * A small stand-in for Office.js's mailbox API in compose mode, for /try/outlook (development only).
  *
  * It offers what addin/outlook/commands.js and taskpane.js use: Office.actions.associate, the compose item's
- * to/cc/bcc/subject/body getAsync, getAttachmentsAsync, notificationMessages.replaceAsync/removeAsync,
+ * to/cc/bcc/subject/body getAsync, getAttachmentsAsync and getAttachmentContentAsync (the chosen files, as Base64),
+ * notificationMessages.replaceAsync/removeAsync,
  * Office.context.displayLanguage and mailbox.userProfile, Office.onReady, and OfficeRuntime.auth (which fails:
  * the try page signs in with the development scheme). The state lives in `window.LeaverGuardTry` of the top
  * page; the task pane, in an iframe of that page, reads the same draft through it.
@@ -76,6 +77,20 @@
       });
       answer(callbackOf(arguments), details);
     },
+    getAttachmentContentAsync: function (id) {
+      var callback = callbackOf(arguments);
+      var attachment = session.draft.attachments[Number(id)];
+      if (!attachment || !attachment.file) return answer(callback, undefined, "The attachment wasn't found.");
+      var reader = new FileReader();
+      reader.onload = function () {
+        // a data: URL; Outlook hands over the Base64 after the comma
+        answer(callback, { format: "base64", content: String(reader.result).split(",", 2)[1] || "" });
+      };
+      reader.onerror = function () {
+        answer(callback, undefined, "The attachment couldn't be read.");
+      };
+      reader.readAsDataURL(attachment.file);
+    },
     notificationMessages: {
       replaceAsync: function (key, details) {
         if (String(details.message || "").length > 150) {
@@ -100,6 +115,8 @@
     HostType: { Outlook: "Outlook" },
     MailboxEnums: {
       SendModeOverride: { PromptUser: "promptUser" },
+      AttachmentType: { File: "file", Item: "item", Cloud: "cloud" },
+      AttachmentContentFormat: { Base64: "base64", Url: "url", Eml: "eml", ICalendar: "iCalendar" },
       ItemNotificationMessageType: {
         ProgressIndicator: "progressIndicator",
         InformationalMessage: "informationalMessage",

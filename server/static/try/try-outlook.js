@@ -18,10 +18,10 @@
     return document.getElementById(id);
   }
 
-  /** The addresses typed into a recipients field. */
+  /** The addresses typed into a recipients field: separated by commas or semicolons outside double quotes. */
   function addresses(id) {
-    return byId(id)
-      .value.split(/[,;\s]+/)
+    var parts = byId(id).value.match(/(?:"[^"]*"|[^,;"])+|"[^"]*$/g) || [];
+    return parts
       .map(function (part) {
         return part.trim();
       })
@@ -36,7 +36,7 @@
     session.draft.subject = byId("subject").value;
     session.draft.body = byId("body").value;
     session.draft.attachments = Array.prototype.map.call(byId("attachments").files, function (file) {
-      return { name: file.name, size: file.size };
+      return { name: file.name, size: file.size, file: file };
     });
     session.user = byId("from").value;
     session.displayLanguage = byId("language").value;
