@@ -21,6 +21,7 @@ from .web import (
     errors,
     gmail,
     headers,
+    ids,
     meta,
     signin,
     signin_google,
@@ -33,6 +34,7 @@ from .web import (
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from LEAVERGUARD_* environment variables, overridden by `test_config`."""
     app = Flask(__name__, instance_relative_config=True)
+    ids.init_app(app)  # first: routes take their converters when added, and a NUL never reaches a view
     app.config.from_mapping(config.load())
     if test_config:
         app.config.from_mapping(test_config)
