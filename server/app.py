@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import auth, cli, config, db, housekeeping, logs, services
 from .adapters.mail import MailConfigError, make_transport
+from .retention import RetentionSettings
 from .services.signoff import SignoffSettings
 from .web import (
     access,
@@ -69,16 +70,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _housekeeping(app: Flask) -> None:
-    """The mail transport, and the thread that delivers mail, reminds HR and expires requests."""
+    """The mail transport, and the thread that delivers mail, reminds HR, expires requests and purges old data."""
     try:
         transport = make_transport(app.config)
     except MailConfigError as exc:
         raise RuntimeError(f"refusing to start: {exc}") from None
 
     def work() -> housekeeping.Round:
-        settings = SignoffSettings.from_config(app.config)
+        settings, retain = SignoffSettings.from_config(app.config), RetentionSettings.from_config(app.config)
         engine, now = app.extensions["leaverguard.engine"], datetime.now(UTC)
-        return housekeeping.run_once(engine, transport, settings=settings, mail_from=app.config["MAIL_FROM"], now=now)
+        mail_from = app.config["MAIL_FROM"]
+        return housekeeping.run_once(engine, transport, settings=settings, retain=retain, mail_from=mail_from, now=now)
 
     interval = 0 if app.config.get("TESTING") else app.config["HOUSEKEEPING_INTERVAL"]
     keeper = housekeeping.Housekeeper(work, interval)

@@ -171,6 +171,8 @@ approval_requests = Table(
     Column("context", JSON, nullable=False, default=dict),
     Column("reminded_at", DateTime(timezone=True)),
     Column("consumed_at", DateTime(timezone=True)),
+    # Added in 0011 (retention): when the subject, body, attachment names and justification were removed.
+    Column("content_removed_at", DateTime(timezone=True)),
     Index("ix_approval_requests_sender_fingerprint", "sender_key", "fingerprint"),
     Index("ix_approval_requests_status_created", "status", "created_at"),
 )
