@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .cli import _migrated_engine
 from .model import InvalidAddress
@@ -41,6 +41,7 @@ def purge_command() -> None:
 )
 @click.argument("address")
 @click.option("--dry-run", is_flag=True, help="Say what would be erased; change nothing.")
+@with_appcontext  # added to cli.py's `departures` group, whose own commands get this from AppGroup
 def erase_command(address: str, dry_run: bool) -> None:
     engine = _migrated_engine()
     settings = RetentionSettings.from_config(current_app.config)
