@@ -175,6 +175,9 @@ approval_requests = Table(
     Column("content_removed_at", DateTime(timezone=True)),
     Index("ix_approval_requests_sender_fingerprint", "sender_key", "fingerprint"),
     Index("ix_approval_requests_status_created", "status", "created_at"),
+    # 0011: every column that says whether (and since when) a request ended, so the retention's scans read
+    # the index alone (server/retention_store.py).
+    Index("ix_approval_requests_ended", "status", "decided_at", "consumed_at", "expires_at", "content_removed_at"),
 )
 
 # One signed link per approver per request. The token in the e-mail names a row
@@ -212,6 +215,8 @@ outbound_mail = Table(
     Column("transport", String(20)),
     Column("last_error", Text),
     Index("ix_outbound_mail_status_next", "status", "next_attempt_at"),
+    # 0011: sent and failed mail by age, for the retention.
+    Index("ix_outbound_mail_status_sent", "status", "sent_at", "created_at"),
 )
 
 # One row per event: a send-time decision (kind "check"), and later approvals,

@@ -89,11 +89,9 @@ def _batches(engine: Engine, step: Callable[[Connection], int], batch: int, batc
 
 
 def _remove_contents(conn: Connection, cutoff: datetime, limit: int, now: datetime) -> int:
-    removed = 0
-    for request in retention_store.requests_with_content(conn, cutoff, limit):
-        values = without_content(request["attachments"], request["context"])
-        removed += retention_store.remove_content(conn, request["id"], values, now)
-    return removed
+    due = retention_store.requests_with_content(conn, cutoff, limit)
+    replacements = {request["id"]: without_content(request["attachments"], request["context"]) for request in due}
+    return retention_store.remove_content(conn, replacements, now)
 
 
 # --- erasing a departure ----------------------------------------------------------
