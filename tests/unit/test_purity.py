@@ -47,6 +47,7 @@ PURE_MODULES = [
     "server.gmail_texts",
     # Row ids from URLs, and what the retention periods keep (issue 12).
     "server.row_ids",
+    "server.retention",
 ]
 
 #: Top-level packages that no pure module may import, directly or through another server module.
