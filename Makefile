@@ -43,10 +43,12 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.check_bench && $(BIN)/python -m bench.import_bench && $(BIN)/python -m bench.admin_search_bench && \
+	$(BIN)/python -m bench.retention_bench && \
 	scripts/with-postgres.sh sh -c 'test -n "$$TEST_DATABASE_URL" || { echo "no PostgreSQL: skipped"; exit 0; }; \
 	$(BIN)/python -m bench.import_bench --database-url "$$TEST_DATABASE_URL" && \
 	$(BIN)/python -m bench.check_bench --reset --database-url "$$TEST_DATABASE_URL" && \
-	$(BIN)/python -m bench.admin_search_bench --reset --database-url "$$TEST_DATABASE_URL"'
+	$(BIN)/python -m bench.admin_search_bench --reset --database-url "$$TEST_DATABASE_URL" && \
+	$(BIN)/python -m bench.retention_bench --reset --database-url "$$TEST_DATABASE_URL"'
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules

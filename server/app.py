@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import auth, cli, config, db, housekeeping, logs, services
 from .adapters.mail import MailConfigError, make_transport
+from .retention import RetentionSettings
 from .services.signoff import SignoffSettings
 from .web import (
     access,
@@ -22,6 +23,7 @@ from .web import (
     gmail,
     headers,
     limits,
+    ids,
     meta,
     signin,
     signin_google,
@@ -34,6 +36,7 @@ from .web import (
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from LEAVERGUARD_* environment variables, overridden by `test_config`."""
     app = Flask(__name__, instance_relative_config=True)
+    ids.init_app(app)  # first: routes take their converters when added, and a NUL never reaches a view
     app.config.from_mapping(config.load())
     if test_config:
         app.config.from_mapping(test_config)
@@ -69,16 +72,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _housekeeping(app: Flask) -> None:
-    """The mail transport, and the thread that delivers mail, reminds HR and expires requests."""
+    """The mail transport, and the thread that delivers mail, reminds HR, expires requests and purges old data."""
     try:
         transport = make_transport(app.config)
     except MailConfigError as exc:
         raise RuntimeError(f"refusing to start: {exc}") from None
 
     def work() -> housekeeping.Round:
-        settings = SignoffSettings.from_config(app.config)
+        settings, retain = SignoffSettings.from_config(app.config), RetentionSettings.from_config(app.config)
         engine, now = app.extensions["leaverguard.engine"], datetime.now(UTC)
-        return housekeeping.run_once(engine, transport, settings=settings, mail_from=app.config["MAIL_FROM"], now=now)
+        mail_from = app.config["MAIL_FROM"]
+        return housekeeping.run_once(engine, transport, settings=settings, retain=retain, mail_from=mail_from, now=now)
 
     interval = 0 if app.config.get("TESTING") else app.config["HOUSEKEEPING_INTERVAL"]
     keeper = housekeeping.Housekeeper(work, interval)

@@ -180,7 +180,8 @@ approvals_cli = AppGroup("approvals", help="HR sign-off requests.")
 
 @approvals_cli.command(
     "tick",
-    help="One round of the timed work: remind HR of undecided requests, expire old ones, deliver queued mail. "
+    help="One round of the timed work: remind HR of undecided requests, expire old ones, deliver queued mail, "
+    "purge a bounded amount of what is past its retention (LEAVERGUARD_RETAIN_*). "
     "Each web process also does this every LEAVERGUARD_HOUSEKEEPING_INTERVAL seconds; run this from cron "
     "when that is 0.",
 )
@@ -192,6 +193,7 @@ def tick_command() -> None:
         f"reminded {done.reminded}, expired {done.expired}; mail sent {delivery.sent}, "
         f"to retry {delivery.retrying}, failed {delivery.failed}"
     )
+    click.echo(f"retention: {done.purged.summary()}")
 
 
 # --- add-in manifests ----------------------------------------------------------
@@ -277,6 +279,10 @@ def gmail_manifest_command(base_url: str | None, out: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .retention_cli import erase_command, retention_cli  # they use this module's helpers
+
+    departures_cli.add_command(erase_command)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(approvals_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(departures_cli)

@@ -482,6 +482,28 @@ LIMIT_SETTINGS: dict[str, tuple[Any, Any, str]] = {
 }
 
 
+# --- retention (issue 12) ---------------------------------------------------------------
+
+RETENTION_SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    "RETAIN_MESSAGE_DAYS": (
+        90,
+        _positive_int,
+        "days the subject, text, attachment names and justification of a sign-off request are kept after it ended"
+        " (and its sent mails); the decision trail stays",
+    ),
+    "RETAIN_AUDIT_DAYS": (
+        730,
+        _positive_int,
+        "days audit events are kept, and ended sign-off requests with their decision trail",
+    ),
+    "RETAIN_DEPARTURE_DAYS": (
+        365,
+        _positive_int,
+        "days after the last working day before `flask departures erase` may erase a departure record",
+    ),
+}
+
+
 def parse_setting(name: str, raw: Any) -> Any:
     """`raw` parsed by SETTINGS[name]'s parser, or SystemExit with the same message `load` gives."""
     try:
@@ -571,6 +593,7 @@ SETTINGS.update(MAIL_SETTINGS)
 SETTINGS.update(SIGNIN_SETTINGS)
 SETTINGS.update(GMAIL_SETTINGS)
 SETTINGS.update(LIMIT_SETTINGS)
+SETTINGS.update(RETENTION_SETTINGS)
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The timed work of a LeaverGuard process: deliver queued mail, remind HR, expire old requests.
+"""The timed work of a LeaverGuard process: deliver queued mail, remind HR, expire old requests, purge.
 
 `run_once()` does one round (the `flask approvals tick` command, for cron);
 `Housekeeper` repeats it on a daemon thread every HOUSEKEEPING_INTERVAL
@@ -21,7 +21,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from .adapters.mail import Transport
-from .services import mailing, signoff
+from .retention import RetentionSettings
+from .services import mailing, retention, signoff
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +32,26 @@ class Round:
     reminded: int
     expired: int
     delivery: mailing.Delivery
+    purged: retention.Purged
 
 
 def run_once(
-    engine: Engine, transport: Transport, *, settings: signoff.SignoffSettings, mail_from: str, now: datetime
+    engine: Engine,
+    transport: Transport,
+    *,
+    settings: signoff.SignoffSettings,
+    retain: RetentionSettings,
+    mail_from: str,
+    now: datetime,
 ) -> Round:
-    """Reminders and expiry first (they queue mail), then deliver everything that is due."""
+    """Reminders and expiry first (they queue mail), then deliver everything that is due, then a bounded purge.
+
+    The purge comes last: a request expired in this round may lose its content in the same round, once its
+    mail to the sender has been sent.
+    """
     reminded, expired = signoff.remind_and_expire(engine, settings=settings, now=now)
     delivery = mailing.deliver_due(engine, transport, sender=mail_from, now=now)
-    return Round(reminded, expired, delivery)
+    return Round(reminded, expired, delivery, retention.purge(engine, retain, now))
 
 
 class Housekeeper:

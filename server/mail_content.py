@@ -42,10 +42,14 @@ def when(value: datetime | None) -> str:
 
 
 def request_facts(request: dict[str, Any], lang: str) -> dict[str, Any]:
-    """What HR sees about a request, translated: the departure, each recipient, the reasons."""
+    """What HR sees about a request, translated: the departure, each recipient, the reasons.
+
+    `content_removed` says when the retention removed the message's content (None while it is there).
+    """
     context = request["context"]
     departure = context.get("departure", {})
     none = text(lang, "none")
+    removed = request.get("content_removed_at")
     return {
         "sender": request["sender_email"],
         "departure": [
@@ -58,8 +62,15 @@ def request_facts(request: dict[str, Any], lang: str) -> dict[str, Any]:
         "attested": text(lang, "attested" if request["attestation"] else "not_attested"),
         "subject": request["subject"],
         "body": request["body"],
-        "attachments": [f"{a['name']} ({a['size']:,} B)" for a in request["attachments"]],
+        "attachments": [_attachment(a) for a in request["attachments"]],
+        "content_removed": text(lang, "content_removed", on=removed.date().isoformat()) if removed else None,
     }
+
+
+def _attachment(attachment: dict[str, Any]) -> str:
+    """`name (size B)`; the size alone once the retention removed the name."""
+    size = f"{attachment['size']:,} B"
+    return f"{attachment['name']} ({size})" if attachment.get("name") else size
 
 
 def hr_request(request: dict[str, Any], link: str, lang: str, *, reminder: bool = False) -> MailText:

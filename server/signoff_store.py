@@ -23,7 +23,16 @@ from .store import _aware
 _R = t.approval_requests
 _L = t.approval_links
 _M = t.outbound_mail
-_DATES = ("created_at", "expires_at", "decided_at", "reminded_at", "consumed_at", "opened_at", "used_at")
+_DATES = (
+    "created_at",
+    "expires_at",
+    "decided_at",
+    "reminded_at",
+    "consumed_at",
+    "opened_at",
+    "used_at",
+    "content_removed_at",
+)
 _MAIL_DATES = ("created_at", "next_attempt_at", "claimed_at", "sent_at")
 
 

@@ -171,13 +171,18 @@ approval_requests = Table(
     Column("context", JSON, nullable=False, default=dict),
     Column("reminded_at", DateTime(timezone=True)),
     Column("consumed_at", DateTime(timezone=True)),
-    # Added in 0008: the keys of every address the sender's departure record knew when they asked (the
+    # Added in 0006: the keys of every address the sender's departure record knew when they asked (the
     # request's sender_key, aliases, personal addresses), so nobody decides their own request under another
     # address, and the hourly request limit counts one person's requests whichever address they asked from.
     Column("sender_keys", JSON, nullable=False, default=list),
+    # Added in 0007 (retention): when the subject, body, attachment names and justification were removed.
+    Column("content_removed_at", DateTime(timezone=True)),
     Index("ix_approval_requests_sender_fingerprint", "sender_key", "fingerprint"),
     Index("ix_approval_requests_status_created", "status", "created_at"),
-    Index("ix_approval_requests_sender_created", "sender_key", "created_at"),  # the per-sender limit (0008)
+    Index("ix_approval_requests_sender_created", "sender_key", "created_at"),  # the per-sender limit (0006)
+    # 0007: every column that says whether (and since when) a request ended, so the retention's scans read
+    # the index alone (server/retention_store.py).
+    Index("ix_approval_requests_ended", "status", "decided_at", "consumed_at", "expires_at", "content_removed_at"),
 )
 
 # One signed link per approver per request. The token in the e-mail names a row
@@ -191,7 +196,7 @@ approval_links = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("opened_at", DateTime(timezone=True)),
     Column("used_at", DateTime(timezone=True)),
-    Index("ix_approval_links_approver_created", "approver_email", "created_at"),  # the per-approver limit (0008)
+    Index("ix_approval_links_approver_created", "approver_email", "created_at"),  # the per-approver limit (0006)
 )
 
 # Every e-mail LeaverGuard sends, queued first and delivered by a worker, so a
@@ -216,6 +221,8 @@ outbound_mail = Table(
     Column("transport", String(20)),
     Column("last_error", Text),
     Index("ix_outbound_mail_status_next", "status", "next_attempt_at"),
+    # 0007: sent and failed mail by age, for the retention.
+    Index("ix_outbound_mail_status_sent", "status", "sent_at", "created_at"),
 )
 
 # One row per event: a send-time decision (kind "check"), and later approvals,

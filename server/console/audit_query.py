@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import InvalidAddress, Verdict, normalise_address
+from ..row_ids import parse_row_id
 
 _SYSTEM_ACTOR = re.compile(r"^[a-z0-9][a-z0-9_.:\-]{0,63}$")  # `sync`, `leaverguard`, `cli:<OS user>`
 _KIND = re.compile(r"^[a-z0-9_\-]+(\.[a-z0-9_\-]+)*(\.\*)?$")
@@ -119,7 +120,8 @@ def _matching(pattern: re.Pattern, raw: str, name: str, errors: dict[str, str], 
 def _before(raw: str, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()):
-        errors["before"] = f"{raw}: not a page position"
+    try:
+        return parse_row_id(raw)
+    except ValueError as exc:
+        errors["before"] = f"{raw}: not a page position ({exc})"
         return None
-    return int(raw)

@@ -85,4 +85,5 @@ def checks_by(conn: Connection, actors: Iterable[str]) -> list[dict[str, Any]]:
 def requests_by(conn: Connection, sender_keys: Iterable[str]) -> list[dict[str, Any]]:
     """Every sign-off request sent as any of the address keys `sender_keys`, oldest first."""
     query = select(_R).where(_R.c.sender_key.in_(list(sender_keys))).order_by(_R.c.id)
-    return [plain(row, "created_at", "expires_at", "decided_at", "consumed_at") for row in conn.execute(query)]
+    dates = ("created_at", "expires_at", "decided_at", "consumed_at", "content_removed_at")
+    return [plain(row, *dates) for row in conn.execute(query)]

@@ -103,12 +103,14 @@ def _request_row(request: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _request_facts(request: Mapping[str, Any]) -> dict[str, str]:
+    removed = request.get("content_removed_at")
+    gone = f"removed on {removed.date().isoformat()} under the retention policy" if removed else None
     return {
         "approval_id": str(request["id"]),
         "approval_status": request["shown_status"],
         "requested_at": _when(request["created_at"]),
-        "subject": request["subject"],
-        "justification": request["justification"],
+        "subject": gone or request["subject"],
+        "justification": gone or request["justification"],
         "attestation": "yes" if request["attestation"] else "no",
         "decided_by": request["decided_by"] or "",
         "decided_at": _when(request["decided_at"]),

@@ -9,6 +9,7 @@
 - console: the admin console's read-only views: dashboard, sign-off queue, sync status.
 - audit_log: the audit log's pages, its CSV export and a leaver's evidence (exports audited).
 - mailing: the outbound mail queue and its delivery.
+- retention: purging what is past its retention period, and erasing a departure.
 
 Each function takes its dependencies (an Engine, the clock's `now`, a mail
 transport) as arguments, so tests and the benchmark call them without a web

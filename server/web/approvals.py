@@ -85,6 +85,7 @@ def page_context(opened: signoff.OpenedLink, lang: str, *, error=None, comment="
         decided = text(lang, "decided_by", status=text(lang, f"status_{req['status']}"), by=req["decided_by"], at=at)
     history = [
         {**item, "created": mail_content.when(item["created_at"]), "status": signoff.status_of(item)}
+        | ({"subject": text(lang, "content_removed_short")} if item.get("content_removed_at") else {})
         for item in opened.history
     ]
     return {

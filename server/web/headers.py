@@ -13,6 +13,11 @@ reported to frame a server's root before it loads the add-in. JSON and other non
 answers get no CSP. HSTS is sent in production only: a development server on
 http://127.0.0.1 must stay reachable over plain HTTP.
 
+Nothing is kept by a browser or a proxy (`Cache-Control: no-store`) but the public files under
+PUBLIC_PREFIXES: pages and API answers show messages, decisions, people and CSRF tokens, and one
+rule for every answer (error pages, exports and routes added later included) cannot forget a
+page the way a list of sensitive pages would. The public files keep the caching their views set.
+
 Must not import services, the store or the database.
 """
 
@@ -30,6 +35,9 @@ OFFICE_JS = "https://appsforoffice.microsoft.com"
 ADDIN_POLICY = f"script-src 'self' {OFFICE_JS}; object-src 'none'; base-uri 'self'"
 ADDIN_PREFIXES = ("/addin/", "/try/")
 FRAMABLE_PAGES = ("/",)
+#: Files anyone may fetch that say nothing about anyone (styles, the add-ins' files, the well-known file).
+PUBLIC_PREFIXES = ("/static/", "/addin/", "/.well-known/")
+NO_STORE = "no-store"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -43,6 +51,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "no-referrer")
     if current_app.config["ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", HSTS)
+    if not request.path.startswith(PUBLIC_PREFIXES):
+        headers["Cache-Control"] = NO_STORE  # replaces what send_file sets on exports (no-cache lets a copy be kept)
     if response.mimetype == "text/html":
         _page_headers(headers)
     return response

@@ -50,6 +50,9 @@ PURE_MODULES = [
     # The Gmail add-on's cards and texts (issue 5).
     "server.gmail_cards",
     "server.gmail_texts",
+    # Row ids from URLs, and what the retention periods keep (issue 12).
+    "server.row_ids",
+    "server.retention",
 ]
 
 #: Top-level packages that no pure module may import, directly or through another server module.

@@ -19,6 +19,7 @@ from ...console.queue_store import QUEUE_VIEWS
 from ...services import console, signoff
 from ..access import Permission, can, requires
 from ..approvals import form_error, page_context
+from ..ids import query_row_id
 from ..signin import current_user, page_locale, verify_csrf
 from . import NAV, bp
 
@@ -36,10 +37,10 @@ VIEW_LABELS = {
 @bp.get("/signoffs")
 @requires(Permission.READ)
 def signoffs():
-    view, before = request.args.get("view", "pending"), request.args.get("before", "")
-    if view not in QUEUE_VIEWS or not (before == "" or (before.isascii() and before.isdigit())):
+    view = request.args.get("view", "pending")
+    if view not in QUEUE_VIEWS:
         abort(400, description=f"Unknown filter: choose one of {', '.join(QUEUE_VIEWS)}.")
-    page = console.signoff_queue(db.engine(), view, int(before) if before else None, datetime.now(UTC))
+    page = console.signoff_queue(db.engine(), view, query_row_id("before"), datetime.now(UTC))
     return render_template("admin/signoffs.html", page=page, view=view, views=VIEW_LABELS, when=mail_content.when)
 
 

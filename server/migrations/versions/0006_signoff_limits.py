@@ -5,7 +5,7 @@ when they asked, so nobody decides their own request under another address. The 
 the limits counted in the database when a request is made: requests per sender in the last hour,
 and request mails (one link each) per approver in the last hour.
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005_admin_search
 Create Date: 2026-11-23 10:00:00
 """
@@ -13,7 +13,7 @@ Create Date: 2026-11-23 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
+revision = '0006'
 down_revision = '0005_admin_search'
 branch_labels = None
 depends_on = None
