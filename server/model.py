@@ -405,6 +405,11 @@ FAIL_MODES = ("open", "closed")
 # --- decisions -------------------------------------------------------------
 
 
+#: Finding parameters that quote the message's content (the words a signal matched, attachment names):
+#: never copied into the audit log, and removed with the content when a sign-off request's retention ends.
+CONTENT_PARAMS = frozenset({"matches", "attachments"})
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One reason behind a verdict.

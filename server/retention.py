@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .model import ApprovalStatus
+from .model import CONTENT_PARAMS, ApprovalStatus
 
 #: Statuses a request ends in; APPROVED ends when its approval lapses (expires_at).
 ENDED = (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED, ApprovalStatus.CONSUMED)
-#: A finding parameter that quotes the message's text (the matched words of a solicitation signal).
-QUOTING_PARAMS = frozenset({"matches"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +58,7 @@ class RetentionSettings:
 def without_content(attachments: list[dict[str, Any]], context: Mapping[str, Any]) -> dict[str, Any]:
     """The values that replace a request's content: empty texts, attachment sizes only, findings unquoted."""
     findings = [
-        {**finding, "params": {k: v for k, v in finding.get("params", {}).items() if k not in QUOTING_PARAMS}}
+        {**finding, "params": {k: v for k, v in finding.get("params", {}).items() if k not in CONTENT_PARAMS}}
         for finding in context.get("findings", [])
     ]
     return {

@@ -20,6 +20,7 @@ from ..approvals import effective_status
 from ..directory import pick_client_match
 from ..messages import Rendered, render
 from ..model import (
+    CONTENT_PARAMS,
     LEAVING_PHASES,
     REFUSED_CHECK,
     Address,
@@ -171,7 +172,7 @@ def _audit_check(
     if decision.phase in LEAVING_PHASES:
         details["findings"] = [
             {"code": f.code, "verdict": f.verdict.value, "recipients": list(f.recipients)}
-            | {k: v for k, v in f.params if k != "matches"}  # matches quote the body: left out
+            | {k: v for k, v in f.params if k not in CONTENT_PARAMS}  # they quote the message: left out
             for f in decision.findings
         ]
     store.record_audit(

@@ -339,6 +339,14 @@ def test_a_leavers_attachment_without_a_content_hash_is_said_to_be_bound_by_name
     assert "handover.pdf" in finding["message"] and "b.pdf" not in finding["message"]
 
 
+def test_the_audit_row_of_a_send_names_no_attachment(client, northwind, engine):
+    check(client, ALICE, to=[OUTSIDE], attachments=[PDF])
+
+    (row,) = audit_rows(engine)
+    assert [f["code"] for f in row["details"]["findings"]] == ["attachment_unhashed"]
+    assert "handover.pdf" not in json.dumps(row, default=str)
+
+
 def test_a_colleagues_attachments_are_not_looked_at(client, northwind):
     body = check(client, CAROL, to=[KIM], attachments=[PDF]).get_json()
 
