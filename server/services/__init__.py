@@ -13,6 +13,6 @@ transport) as arguments, so tests and the benchmark call them without a web
 request. Must not import Flask.
 """
 
-from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message
+from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message, resolve_sender
 
-__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message"]
+__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message", "resolve_sender"]

@@ -102,7 +102,7 @@ def request_signoff(
     result = check_message(engine, preview, now=now, settings_cache=settings_cache)
     if result.fingerprint is None:
         raise SignoffRefused(Refusal.NOT_NEEDED)
-    sender_key = check_request.sender.key
+    sender_key = result.sender_address.key  # the departure's primary key: the same whatever alias the token showed
     with engine.begin() as conn:
         existing = signoff_store.live_request(conn, sender_key, result.fingerprint, now)
         if existing is not None:
@@ -122,7 +122,7 @@ def request_signoff(
         request = signoff_store.get_request(conn, approval_id)
         for person in people:
             signoff_records.mail_approver(conn, request, person, settings, now)
-        _audit(conn, now, "approval.requested", check_request.sender.email, request, approvers=list(people))
+        _audit(conn, now, "approval.requested", result.sender_address.email, request, approvers=list(people))
     return request, True
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def check():
     check_request = parse_check(
         json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
     )
+    check_request = replace(check_request, identity=identity)
     started = time.perf_counter()
     result = services.check_message(
         db.check_engine(),
@@ -124,6 +126,7 @@ def request_approval():
     check_request, justification, attestation = parse_approval(
         json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
     )
+    check_request = replace(check_request, identity=identity)
     now = datetime.now(UTC)
     try:
         approval, created = signoff.request_signoff(
@@ -153,7 +156,8 @@ _REFUSALS = {
 def approval_status(approval_id: int):
     """A sign-off request's state, to its own sender only (404 for anyone else, as if it did not exist)."""
     identity = authenticated()
-    approval = signoff.sender_request(db.engine(), approval_id, identity.address.key)
+    sender = services.resolve_sender(db.engine(), identity)  # a leaver's requests are kept under their record
+    approval = signoff.sender_request(db.engine(), approval_id, sender.key) if sender else None
     if approval is None:
         raise ApiError(404, "not_found", f"you have no sign-off request {approval_id}")
     return jsonify(approval=signoff.view(approval, datetime.now(UTC)))
