@@ -5,7 +5,9 @@
 - A stored record of the source that the answer no longer lists is removed;
   nothing else is ever removed.
 - A record held by another source, or entered by hand (`manual`, `csv`), is
-  never touched: the source's claim on it is reported as a conflict.
+  never touched: the source's claim on it is reported as a conflict. So is a
+  leaver whose directory account (object id) such a record holds. (A directory
+  sync does record the account on a hand-entered record: linking.py.)
 - A malformed record is skipped and reported; the rest applies. A skipped
   record still counts as listed, so its stored version is kept.
 - An answer with nothing in it, or one that would remove more than
@@ -56,15 +58,20 @@ def _address(value: str | None) -> Address | None:
 
 
 def plan_departures(
-    records: Sequence[Leaver], owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules
+    records: Sequence[Leaver],
+    owned: Mapping[str, Departure],
+    others: Mapping[str, str],
+    rules: Rules,
+    accounts: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan[Departure]:
     """The plan for one answer about leavers.
 
     `owned`: the source's stored departures by primary address key; `others`:
     every address key (primary or alias) of a departure held by another source,
-    with that source.
+    with that source; `accounts`: the directory accounts (tenant, object id) such
+    a departure holds, with that source (a leaver with one of them is a conflict).
     """
-    merge = _DepartureMerge(owned, others, rules)
+    merge = _DepartureMerge(owned, others, rules, accounts or {})
     for record in records:
         merge.take(record)
     return merge.plan()
@@ -107,8 +114,15 @@ class _Merge(Generic[T]):
 
 
 class _DepartureMerge(_Merge[Departure]):
-    def __init__(self, owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules):
+    def __init__(
+        self,
+        owned: Mapping[str, Departure],
+        others: Mapping[str, str],
+        rules: Rules,
+        accounts: Mapping[tuple[str, str], str],
+    ):
         super().__init__(owned, others, rules)
+        self.accounts = accounts
         self.oldest = rules.today - timedelta(days=rules.lookback_days)
         self.claimed: dict[str, str] = {}  # address key -> primary key of the record in this answer using it
 
@@ -128,9 +142,13 @@ class _DepartureMerge(_Merge[Departure]):
             self._plan(self._departure(record, address))
 
     def _claim(self, record: Leaver, address: Address) -> bool:
-        """Take the record's primary address; False (and why) when someone else holds it."""
+        """Take the record's primary address; False (and why) when someone else holds it or its account."""
         if address.key in self.others:
             self.conflicts.append(Conflict("departure", address.email, self.others[address.key], record.ref))
+            return False
+        held_by = self.accounts.get(_account(record)) if record.object_id else None
+        if held_by is not None:
+            self.conflicts.append(Conflict("departure", address.email, held_by, record.ref))
             return False
         if address.key in self.claimed:
             self.skipped.append(Problem(address.email, "is listed twice in the answer, or as someone's alias"))
@@ -154,6 +172,8 @@ class _DepartureMerge(_Merge[Departure]):
             personal_addresses=tuple(sorted({a.email for a in self._valid(record.personal_addresses, address)})),
             status=DepartureStatus.ACTIVE,
             source=self.rules.source,
+            object_id=record.object_id.lower() if record.object_id else None,
+            tenant_id=record.tenant_id.lower() if record.object_id and record.tenant_id else None,
         )
 
     def _successor(self, record: Leaver, address: Address) -> str | None:
@@ -191,6 +211,10 @@ class _DepartureMerge(_Merge[Departure]):
 
     def plan(self) -> Plan[Departure]:
         return self._finish(tuple(sorted(key for key in self.owned if key not in self.listed)))
+
+
+def _account(record: Leaver) -> tuple[str, str]:
+    return ((record.tenant_id or "").lower(), (record.object_id or "").lower())
 
 
 def _date_problems(record: Leaver) -> list[str]:

@@ -31,6 +31,7 @@ PURE_MODULES = [
     # The sync merge rules and their values (issue 7).
     "server.sync.records",
     "server.sync.merge",
+    "server.sync.linking",
     # The admin console's form parsing, filters, evidence rows and CSV cells (issue 6).
     "server.console.policy_form",
     "server.console.policy_diff",
