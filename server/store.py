@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    Select,
     bindparam,
     delete,
     func,
@@ -53,31 +55,41 @@ from .model import (
 # The departures a caller may be, with their aliases and personal addresses, in one round trip: the one
 # recorded with the caller's directory account (by_object_id = 1) and those sending as any of the
 # caller's address keys (matched = that key); one row per (match, alias, personal address), a handful.
+# A token proves at most three addresses (sign-in name, `email`, `unique_name`): three fixed parameters,
+# padded with the first, cost ~50 µs less a check than an expanding IN, which is rendered on every call.
 _SENDS_AS = t.departure_addresses.alias("sends_as")
 _ALIAS = t.departure_addresses.alias("alias")
 _PERSONAL = t.departure_personal_addresses
-_MATCHED = union_all(
-    select(
-        t.departures.c.id.label("departure_id"),
-        literal_column("1").label("by_object_id"),
-        null().label("matched"),
-    ).where(t.departures.c.object_id == bindparam("object_id"), t.departures.c.tenant_id == bindparam("tenant_id")),
-    select(_SENDS_AS.c.departure_id, literal_column("0"), _SENDS_AS.c.match_key).where(
-        _SENDS_AS.c.match_key.in_(bindparam("keys", expanding=True))
-    ),
-).subquery("matched")
-_DEPARTURES_OF_CALLER = (
-    select(
-        t.departures,
-        _MATCHED.c.by_object_id,
-        _MATCHED.c.matched,
-        _ALIAS.c.email.label("alias_email"),
-        _PERSONAL.c.email.label("personal_email"),
+_CALLER_KEYS = 3
+
+
+def _departures_of_caller(keys: ColumnElement[bool]) -> Select:
+    matched = union_all(
+        select(
+            t.departures.c.id.label("departure_id"),
+            literal_column("1").label("by_object_id"),
+            null().label("matched"),
+        ).where(t.departures.c.object_id == bindparam("object_id"), t.departures.c.tenant_id == bindparam("tenant_id")),
+        select(_SENDS_AS.c.departure_id, literal_column("0"), _SENDS_AS.c.match_key).where(keys),
+    ).subquery("matched")
+    return (
+        select(
+            t.departures,
+            matched.c.by_object_id,
+            matched.c.matched,
+            _ALIAS.c.email.label("alias_email"),
+            _PERSONAL.c.email.label("personal_email"),
+        )
+        .join(matched, matched.c.departure_id == t.departures.c.id)
+        .outerjoin(_ALIAS, (_ALIAS.c.departure_id == t.departures.c.id) & _ALIAS.c.is_primary.is_(False))
+        .outerjoin(_PERSONAL, _PERSONAL.c.departure_id == t.departures.c.id)
     )
-    .join(_MATCHED, _MATCHED.c.departure_id == t.departures.c.id)
-    .outerjoin(_ALIAS, (_ALIAS.c.departure_id == t.departures.c.id) & _ALIAS.c.is_primary.is_(False))
-    .outerjoin(_PERSONAL, _PERSONAL.c.departure_id == t.departures.c.id)
+
+
+_DEPARTURES_OF_CALLER = _departures_of_caller(
+    _SENDS_AS.c.match_key.in_([bindparam(f"key{n}") for n in range(_CALLER_KEYS)])
 )
+_DEPARTURES_OF_CALLER_MANY = _departures_of_caller(_SENDS_AS.c.match_key.in_(bindparam("keys", expanding=True)))
 # Client accounts by exact contact (by_contact = 1) and by domain (by_contact = 0), in one round trip.
 _ACCOUNT = (t.client_accounts.c.id, t.client_accounts.c.name, t.client_accounts.c.owner_email)
 _CLIENT_MATCHES = union_all(
@@ -124,8 +136,15 @@ def find_departure(conn: Connection, key: str) -> Departure | None:
 def _matches(
     conn: Connection, object_id: str | None, tenant_id: str | None, keys: Sequence[str]
 ) -> list[identities.Match]:
-    params = {"object_id": object_id, "tenant_id": tenant_id, "keys": list(keys)}
-    rows = conn.execute(_DEPARTURES_OF_CALLER, params).mappings().all()
+    params: dict[str, Any] = {"object_id": object_id, "tenant_id": tenant_id}
+    if len(keys) <= _CALLER_KEYS:
+        padded = [*keys, *[keys[0]] * (_CALLER_KEYS - len(keys))]
+        params |= {f"key{n}": key for n, key in enumerate(padded)}
+        rows = conn.execute(_DEPARTURES_OF_CALLER, params).mappings().all()
+    else:
+        rows = conn.execute(_DEPARTURES_OF_CALLER_MANY, params | {"keys": list(keys)}).mappings().all()
+    if not rows:
+        return []
     by_id: dict[int, list] = {}
     for row in rows:
         by_id.setdefault(row["id"], []).append(row)

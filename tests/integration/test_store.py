@@ -107,3 +107,15 @@ def test_two_departures_cannot_hold_the_same_directory_account(engine):
 
     with pytest.raises(IntegrityError):
         save(engine, replace(make_departure("alice2@northwind.example"), object_id=ALICE_OID, tenant_id=TENANT))
+
+
+def test_a_caller_with_more_addresses_than_a_token_usually_proves_is_found_by_the_last_one(engine):
+    departure_id = save(engine, make_departure(aliases=("a.smith@northwind.example",)))
+    others = ["one@northwind.example", "two@northwind.example", "three@northwind.example"]
+
+    with engine.connect() as conn:
+        found = store.find_sender(
+            conn, identity("x@northwind.example", oid=None, emails=[*others, "A.Smith@northwind.example"])
+        )
+
+    assert found.id == departure_id
