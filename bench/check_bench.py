@@ -54,16 +54,20 @@ from bench.synthetic import (
     LEAVER,
     NON_LEAVER,
     STAFF,
+    TENANT,
     Sizes,
     fill,
     leaver_email,
+    leaver_object_id,
     on_notice,
     prepare,
     recipients_for,
     safe_url,
     staff_email,
+    staff_object_id,
 )
 from server import db, services
+from server.identities import Identity
 from server.model import Attachment, Field, OutgoingMessage, Recipient, normalise_address
 from server.services import CheckMode, CheckRequest
 
@@ -99,11 +103,14 @@ class Sample:
     kind: str
     sender: str
     payload: dict[str, Any]
+    object_id: str  # the `oid` of the sender's token
 
 
 def make_sample(rng: random.Random, sizes: Sizes, kind: str, count: int, leavers: list[int]) -> Sample:
     leaver = rng.choice(leavers) if kind == LEAVER else None
-    sender = leaver_email(leaver) if leaver is not None else staff_email(rng.randrange(STAFF))
+    staff = rng.randrange(STAFF) if leaver is None else 0  # drawn as before, so the samples stay the same
+    sender = leaver_email(leaver) if leaver is not None else staff_email(staff)
+    object_id = leaver_object_id(leaver) if leaver is not None else staff_object_id(staff)
     addresses = recipients_for(rng, sizes, count, leaver)
     to, cc = round(count * 0.6), round(count * 0.25)
     body, locale, _ = rng.choices(BODIES, weights=[b[2] for b in BODIES])[0]
@@ -118,7 +125,7 @@ def make_sample(rng: random.Random, sizes: Sizes, kind: str, count: int, leavers
         "attachments": attachments,
         "client": {"app": "outlook", "platform": "bench", "locale": locale},
     }
-    return Sample(kind, sender, payload)
+    return Sample(kind, sender, payload, object_id)
 
 
 def make_samples(rng: random.Random, sizes: Sizes, count: int, recipients: int, kinds: tuple[str, ...]) -> list[Sample]:
@@ -134,14 +141,16 @@ def check_request(sample: Sample) -> CheckRequest:
     attachments = tuple(Attachment(a["name"], a["size"]) for a in p["attachments"])
     message = OutgoingMessage(recipients, p["subject"], p["body"], attachments)
     client = p["client"]
+    sender = normalise_address(sample.sender)
     return CheckRequest(
-        normalise_address(sample.sender),
+        sender,
         message,
         CheckMode.SEND,
         None,
         client["locale"],
         client["app"],
         client["platform"],
+        identity=Identity(sender, "bearer", sample.object_id, TENANT),  # as an Entra ID token proves it
     )
 
 

@@ -85,6 +85,19 @@ def staff_email(k: int) -> str:
     return f"staff{k:05d}@{COMPANY}"
 
 
+TENANT = "7a1f3c2e-0b4d-4e6f-8a9b-1c2d3e4f5a6b"  # the Entra ID tenant of every synthetic account
+
+
+def leaver_object_id(i: int) -> str:
+    """The Entra ID object id the sync recorded for departure `i` (and the `oid` of her tokens)."""
+    return f"{i:08x}-0000-4000-8000-000000000001"
+
+
+def staff_object_id(k: int) -> str:
+    """A colleague's object id: in no departure record."""
+    return f"{k:08x}-0000-4000-8000-000000000002"
+
+
 def personal_email(i: int) -> str | None:
     """Every second leaver has a personal address on record."""
     return f"leaver.{i:05d}@gmail.com" if i % 2 == 0 else None
@@ -198,6 +211,8 @@ def departure_row(i: int, today: date, now: datetime) -> dict:
         "status": "withdrawn" if PHASES[i % 10] == "withdrawn" else "active",
         "source": SOURCE,
         "updated_at": now,
+        "object_id": leaver_object_id(i),
+        "tenant_id": TENANT,
     }
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from . import tables as t
 from .bulk_clients import dialect_insert
@@ -70,6 +70,8 @@ def departure_from_row(row, aliases: list[str], personal: list[str]) -> Departur
         personal_addresses=tuple(personal),
         status=DepartureStatus(row["status"]),
         source=row["source"],
+        object_id=row["object_id"],
+        tenant_id=row["tenant_id"],
     )
 
 
@@ -85,6 +87,7 @@ _DEPARTURE_UPDATES = (
     "source",
     "updated_at",
 )
+_ACCOUNT_COLUMNS = ("object_id", "tenant_id")
 
 
 def upsert_departures(conn: Connection, departures: Sequence[Departure], now: datetime) -> dict[str, int]:
@@ -109,6 +112,8 @@ def _upsert_departure_rows(conn: Connection, people: list[tuple[str, Departure]]
     departures = t.departures
     statement = dialect_insert(conn, departures)
     updates = {name: statement.excluded[name] for name in _DEPARTURE_UPDATES}
+    # A record written without a directory account (a console edit, a CSV line) keeps the one a sync found.
+    updates |= {name: func.coalesce(statement.excluded[name], departures.c[name]) for name in _ACCOUNT_COLUMNS}
     conn.execute(
         statement.on_conflict_do_update(index_elements=[departures.c.match_key], set_=updates),
         [_departure_values(key, d, now) for key, d in people],
@@ -130,6 +135,8 @@ def _departure_values(key: str, departure: Departure, now: datetime) -> dict:
         "status": departure.status.value,
         "source": departure.source,
         "updated_at": now,
+        "object_id": departure.object_id,
+        "tenant_id": departure.tenant_id,
     }
 
 

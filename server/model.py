@@ -330,6 +330,10 @@ class Departure:
     personal_addresses: tuple[str, ...] = ()
     status: DepartureStatus = DepartureStatus.ACTIVE
     source: str = "manual"
+    # The person's account in the company directory, recorded by a sync: the Entra ID object id and
+    # tenant GUID, or a Google Workspace user id with tenant "google". The check matches a caller by it first.
+    object_id: str | None = None
+    tenant_id: str | None = None
     id: int | None = None
 
 

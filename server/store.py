@@ -3,7 +3,7 @@
 Every function takes a SQLAlchemy `Connection` (the caller owns the
 transaction) and returns model objects or plain values, never rows.
 
-Must not import Flask; imports only model, tables and SQLAlchemy.
+Must not import Flask; imports only model, identities, tables and SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,10 +12,25 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 
+from . import identities
 from . import tables as t
 from .bulk_departures import departure_batches, departure_from_row, upsert_departures
+from .identities import Identity
 from .model import (
     Address,
     Approval,
@@ -37,18 +52,44 @@ from .model import (
 # round trip do (UNION ALL): on PostgreSQL each one costs ~0.1 ms more.
 # Measured with bench/check_bench.py.
 
-# The sender's departure with its aliases and personal addresses, in one round trip:
-# one row per (alias, personal address) pair, a handful at most.
+# The departures a caller may be, with their aliases and personal addresses, in one round trip: the one
+# recorded with the caller's directory account (by_object_id = 1) and those sending as any of the
+# caller's address keys (matched = that key); one row per (match, alias, personal address), a handful.
+# A token proves at most three addresses (sign-in name, `email`, `unique_name`): three fixed parameters,
+# padded with the first, cost ~50 µs less a check than an expanding IN, which is rendered on every call.
 _SENDS_AS = t.departure_addresses.alias("sends_as")
 _ALIAS = t.departure_addresses.alias("alias")
 _PERSONAL = t.departure_personal_addresses
-_DEPARTURE_BY_KEY = (
-    select(t.departures, _ALIAS.c.email.label("alias_email"), _PERSONAL.c.email.label("personal_email"))
-    .join(_SENDS_AS, _SENDS_AS.c.departure_id == t.departures.c.id)
-    .outerjoin(_ALIAS, (_ALIAS.c.departure_id == t.departures.c.id) & _ALIAS.c.is_primary.is_(False))
-    .outerjoin(_PERSONAL, _PERSONAL.c.departure_id == t.departures.c.id)
-    .where(_SENDS_AS.c.match_key == bindparam("key"))
+_CALLER_KEYS = 3
+
+
+def _departures_of_caller(keys: ColumnElement[bool]) -> Select:
+    matched = union_all(
+        select(
+            t.departures.c.id.label("departure_id"),
+            literal_column("1").label("by_object_id"),
+            null().label("matched"),
+        ).where(t.departures.c.object_id == bindparam("object_id"), t.departures.c.tenant_id == bindparam("tenant_id")),
+        select(_SENDS_AS.c.departure_id, literal_column("0"), _SENDS_AS.c.match_key).where(keys),
+    ).subquery("matched")
+    return (
+        select(
+            t.departures,
+            matched.c.by_object_id,
+            matched.c.matched,
+            _ALIAS.c.email.label("alias_email"),
+            _PERSONAL.c.email.label("personal_email"),
+        )
+        .join(matched, matched.c.departure_id == t.departures.c.id)
+        .outerjoin(_ALIAS, (_ALIAS.c.departure_id == t.departures.c.id) & _ALIAS.c.is_primary.is_(False))
+        .outerjoin(_PERSONAL, _PERSONAL.c.departure_id == t.departures.c.id)
+    )
+
+
+_DEPARTURES_OF_CALLER = _departures_of_caller(
+    _SENDS_AS.c.match_key.in_([bindparam(f"key{n}") for n in range(_CALLER_KEYS)])
 )
+_DEPARTURES_OF_CALLER_MANY = _departures_of_caller(_SENDS_AS.c.match_key.in_(bindparam("keys", expanding=True)))
 # Client accounts by exact contact (by_contact = 1) and by domain (by_contact = 0), in one round trip.
 _ACCOUNT = (t.client_accounts.c.id, t.client_accounts.c.name, t.client_accounts.c.owner_email)
 _CLIENT_MATCHES = union_all(
@@ -76,13 +117,49 @@ _INSERT_AUDIT = insert(t.audit_events)
 # --- the departures register ----------------------------------------------
 
 
+def find_sender(conn: Connection, identity: Identity) -> Departure | None:
+    """The departure record of the verified caller: by directory account first, then by address (identities.choose)."""
+    return identities.choose(identity, sender_matches(conn, identity))
+
+
+def sender_matches(conn: Connection, identity: Identity) -> list[identities.Match]:
+    """Every departure recorded with the caller's directory account or sending as one of their addresses."""
+    return _matches(conn, identity.object_id, identity.tenant_id, identity.keys)
+
+
 def find_departure(conn: Connection, key: str) -> Departure | None:
     """The departure record of whoever sends as address key `key` (primary address or alias)."""
-    rows = conn.execute(_DEPARTURE_BY_KEY, {"key": key}).mappings().all()
+    found = _matches(conn, None, None, (key,))
+    return found[0].departure if found else None
+
+
+def _matches(
+    conn: Connection, object_id: str | None, tenant_id: str | None, keys: Sequence[str]
+) -> list[identities.Match]:
+    params: dict[str, Any] = {"object_id": object_id, "tenant_id": tenant_id}
+    if len(keys) <= _CALLER_KEYS:
+        padded = [*keys, *[keys[0]] * (_CALLER_KEYS - len(keys))]
+        params |= {f"key{n}": key for n, key in enumerate(padded)}
+        rows = conn.execute(_DEPARTURES_OF_CALLER, params).mappings().all()
+    else:
+        rows = conn.execute(_DEPARTURES_OF_CALLER_MANY, params | {"keys": list(keys)}).mappings().all()
     if not rows:
-        return None
+        return []
+    by_id: dict[int, list] = {}
+    for row in rows:
+        by_id.setdefault(row["id"], []).append(row)
+    return [_match(group) for group in by_id.values()]
+
+
+def _match(rows: list) -> identities.Match:
+    """One departure from its rows: every (alias, personal address) pair, once per way it matched."""
     aliases = sorted({r["alias_email"] for r in rows if r["alias_email"]})
-    return departure_from_row(rows[0], aliases, sorted({r["personal_email"] for r in rows if r["personal_email"]}))
+    personal = sorted({r["personal_email"] for r in rows if r["personal_email"]})
+    return identities.Match(
+        departure_from_row(rows[0], aliases, personal),
+        by_object_id=any(r["by_object_id"] == 1 for r in rows),
+        keys=frozenset(r["matched"] for r in rows if r["matched"]),
+    )
 
 
 def list_departures(conn: Connection) -> list[Departure]:

@@ -107,6 +107,12 @@ departures = Table(
     Column("status", String(20), nullable=False, default="active"),
     Column("source", String(40), nullable=False, default="manual"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Added in 0008: the person's directory account, filled by the Entra ID (object id, tenant GUID) and
+    # Google Directory (user id, "google") syncs; the check matches a caller by it before any address.
+    # One departure per account: the unique index lets NULLs (records no sync has matched yet) repeat.
+    Column("object_id", String(64)),
+    Column("tenant_id", String(64)),
+    Index("ix_departures_tenant_id_object_id", "tenant_id", "object_id", unique=True),
 )
 
 # Every address a leaver sends as: the primary address and each alias.

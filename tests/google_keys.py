@@ -1,4 +1,5 @@
-"""A Google service-account key file made in the test (its private key really signs the JWT assertions)."""
+"""A Google service-account key file made in the test (its private key really signs the JWT assertions), and the
+recorded-shape answers HttpMockSequence gives the Directory API client: the token, a page of users."""
 
 from __future__ import annotations
 
@@ -25,3 +26,14 @@ def service_account_file(directory: Path, client_email: str) -> str:
     path = directory / "service-account.json"
     path.write_text(json.dumps(info))
     return str(path)
+
+
+def token_answer(value: str = "g-token") -> tuple[dict, str]:
+    """Google's token endpoint granting the service account an access token."""
+    return ({"status": "200"}, json.dumps({"access_token": value, "expires_in": 3600, "token_type": "Bearer"}))
+
+
+def users_page(users: list[dict], next_token: str | None = None) -> tuple[dict, str]:
+    """One page of `users.list`."""
+    body = {"users": users} | ({"nextPageToken": next_token} if next_token else {})
+    return ({"status": "200"}, json.dumps(body))

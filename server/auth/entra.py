@@ -6,8 +6,13 @@ an RS256 signature by a current key of the token's tenant; `exp`/`nbf` with a mi
 leeway; the tenant is an allowed one; the issuer is that tenant in the v1
 (`https://sts.windows.net/<tid>/`) or v2 (`https://<authority host>/<tid>/v2.0`) form;
 the audience is our client id or App ID URI; the scopes include `access_as_user`. The
-caller is `preferred_username` (v2) or `upn` (v1), normalised; aliases are mapped later,
-by the check, through the departures register.
+Identity carries what the token proves of its user (Microsoft's access token claims
+reference): `oid`, the user's immutable object id in tenant `tid` (Graph's `id` of the
+user, which the Entra ID sync records on each departure: the check matches it first);
+the sign-in name `preferred_username` (v2) or `upn` (v1), normalised; and the further
+addresses of the optional `email` claim and of v1's `unique_name` when it is an address.
+Names and addresses are mutable: they find a departure only when no directory account
+says otherwise (server.identities).
 
 Every rejection is an AuthError with a reason (a 401). Only Microsoft's key endpoint
 being unreachable is different: KeysUnavailable, a 503, because the token may be good.
@@ -17,6 +22,7 @@ Knows PyJWT; fetches nothing itself (entra_keys decides, adapters.entra_discover
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +41,7 @@ from .identity import AuthError, Identity
 SCOPE = "access_as_user"
 LEEWAY_SECONDS = 60  # clocks of Microsoft's token service and ours may differ a little
 REQUIRED_CLAIMS = ["exp", "nbf", "iss", "aud", "tid"]
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Version 1.0 tokens are issued by the Security Token Service host of the cloud, not the sign-in host.
 _V1_ISSUER_HOSTS = {
     "login.chinacloudapi.cn": "sts.chinacloudapi.cn",
@@ -117,7 +124,7 @@ class EntraVerifier:
         claims = self._verified_claims(credentials, self._keys.key(tenant, kid), tenant)
         if SCOPE not in str(claims.get("scp", "")).split():
             raise AuthError(f"the token does not carry the {SCOPE} scope (an app-only or other API's token?)")
-        return Identity(_user(claims), self.scheme)
+        return Identity(_user(claims), self.scheme, _object_id(claims), str(claims["tid"]).lower(), _emails(claims))
 
     def _tenant(self, token: str) -> str:
         """The token's tenant, if it is an allowed one: checked before any key is fetched for it."""
@@ -174,6 +181,33 @@ def _reason(exc: jwt.PyJWTError) -> str:
     if isinstance(exc, jwt.MissingRequiredClaimError):
         return f"the token lacks the {exc.claim!r} claim"
     return next((text for kind, text in _REASONS if isinstance(exc, kind)), "the token is not valid")
+
+
+def _object_id(claims: Mapping[str, Any]) -> str | None:
+    """The user's object id (lowercase); None when the token has none, an AuthError when it is not a GUID."""
+    value = claims.get("oid")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _GUID.fullmatch(value):
+        raise AuthError("the token's oid claim is not an object id (a GUID)")
+    return value.lower()
+
+
+def _emails(claims: Mapping[str, Any]) -> tuple[Address, ...]:
+    """The addresses of the `email` claim and of v1's `unique_name`, where they are plain addresses.
+
+    A guest's `unique_name` (`live.com#kim@example.com`) names an account elsewhere: left out.
+    """
+    found = []
+    for name in ("email", "unique_name"):
+        value = claims.get(name)
+        if not isinstance(value, str) or "#" in value or any(c in value for c in '<>,;" '):
+            continue
+        try:
+            found.append(normalise_address(value))
+        except InvalidAddress:
+            continue
+    return tuple(found)
 
 
 def _user(claims: Mapping[str, Any]) -> Address:

@@ -7,7 +7,11 @@ Every request of the Gmail add-on carries two Google-signed ID tokens:
   `email_verified` true. It proves Google made the call.
 - the *user's* token in the event's `authorizationEventObject.userIdToken`: its
   audience is the deployment's OAuth client id (GMAIL_OAUTH_CLIENT_ID) and its
-  verified `email` is the caller. Nothing else in the event names the user.
+  verified `email` is the caller. Nothing else in the event names the user. Google
+  puts the account's primary address there, never an alias: the account's aliases
+  are the ones the Google Directory sync recorded on the departure (its primary address
+  is added to a hand-entered record made under an alias), so the register finds the
+  leaver by the primary address whichever of them a record was entered with.
 Both are checked with google-auth (`id_token.verify_oauth2_token`: RS256 signature by a
 current Google key, issuer accounts.google.com, `iat`/`exp` with a minute's leeway)
 against certificates kept by google_certs. A failure is an AuthError with the reason
@@ -29,9 +33,9 @@ from google.oauth2 import id_token
 
 from .. import config
 from ..manifests import gmail as gmail_manifest
-from ..model import Address, InvalidAddress, normalise_address
+from ..model import InvalidAddress, normalise_address
 from .google_certs import CachedCertsRequest
-from .identity import AuthError
+from .identity import AuthError, Identity
 
 LEEWAY_SECONDS = 60
 
@@ -96,8 +100,8 @@ class GmailVerifier:
             raise AuthError("the add-on's request token does not carry a verified service account")
         return str(claims["aud"])
 
-    def verify_user(self, token: Any) -> Address:
-        """The user the event's `userIdToken` proves, or AuthError."""
+    def verify_user(self, token: Any) -> Identity:
+        """The user the event's `userIdToken` proves (scheme `gmail`), or AuthError."""
         if not isinstance(token, str) or not token.strip():
             raise AuthError("the event carries no user ID token (authorizationEventObject.userIdToken)")
         claims = self._claims(token.strip(), self.settings.oauth_client_id, "the user's ID token")
@@ -105,7 +109,7 @@ class GmailVerifier:
         if not isinstance(email, str) or claims.get("email_verified") is not True:
             raise AuthError("the user's ID token names no verified e-mail address (is userinfo.email granted?)")
         try:
-            return normalise_address(email)
+            return Identity(normalise_address(email), "gmail")
         except InvalidAddress:
             raise AuthError("the user's ID token's e-mail is not an address") from None
 

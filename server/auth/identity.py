@@ -1,26 +1,23 @@
 """Who is calling: the Identity value, the verifier interface and the registry that picks one by scheme.
 
-`TokenVerifier` is one Authorization scheme (`verify(credentials) -> Identity`);
-`Verifiers` holds the accepted ones. The development scheme `Authorization: Dev <email>`
-lives here too; it is registered only when LEAVERGUARD_ENV=development.
+`Identity` (defined in the pure server.identities, so that services can take it without
+importing this package) is everything a token proves: the sign-in name, further e-mail
+addresses, and for Entra ID the object id and tenant. `TokenVerifier` is one
+Authorization scheme (`verify(credentials) -> Identity`); `Verifiers` holds the
+accepted ones. The development scheme `Authorization: Dev <email>` lives here too; it
+is registered only when LEAVERGUARD_ENV=development.
 
 Must not import Flask or the network: verifiers that fetch keys live beside this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from ..model import Address, InvalidAddress, normalise_address
+from ..identities import Identity
+from ..model import InvalidAddress, normalise_address
 
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """A verified caller: their address and how it was proven."""
-
-    address: Address
-    scheme: str
+__all__ = ["AuthError", "DevVerifier", "Identity", "TokenVerifier", "Verifiers"]
 
 
 class AuthError(Exception):

@@ -16,6 +16,22 @@ transport) as arguments, so tests and the benchmark call them without a web
 request. Must not import Flask.
 """
 
-from .checking import CheckMode, CheckRequest, CheckResult, SettingsCache, check_message, record_refused_check
+from .checking import (
+    CheckMode,
+    CheckRequest,
+    CheckResult,
+    SettingsCache,
+    check_message,
+    record_refused_check,
+    resolve_sender,
+)
 
-__all__ = ["CheckMode", "CheckRequest", "CheckResult", "SettingsCache", "check_message", "record_refused_check"]
+__all__ = [
+    "CheckMode",
+    "CheckRequest",
+    "CheckResult",
+    "SettingsCache",
+    "check_message",
+    "record_refused_check",
+    "resolve_sender",
+]

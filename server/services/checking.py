@@ -15,9 +15,10 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine
 
-from .. import policy, signoff_store, store
+from .. import identities, policy, signoff_store, store
 from ..approvals import effective_status
 from ..directory import pick_client_match
+from ..identities import Identity
 from ..messages import Rendered, render
 from ..model import (
     CONTENT_PARAMS,
@@ -33,6 +34,7 @@ from ..model import (
     PolicySettings,
     domain_and_parents,
     fingerprint,
+    normalise_address,
 )
 
 
@@ -43,7 +45,12 @@ class CheckMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CheckRequest:
-    """One check, as the web layer validated it; `sender` is the verified caller."""
+    """One check, as the web layer validated it.
+
+    `sender` is the name the verified caller signed in with; `identity`, when the
+    verifier gave one, is everything their token proves (object id, e-mail claims),
+    which the departures register is searched by. Without it, only `sender` is.
+    """
 
     sender: Address
     message: OutgoingMessage
@@ -52,6 +59,11 @@ class CheckRequest:
     locale: str = "en"
     client_app: str = ""
     client_platform: str = ""
+    identity: Identity | None = None
+
+    @property
+    def caller(self) -> Identity:
+        return self.identity or Identity(self.sender, "address")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,9 @@ class CheckResult:
     approval: Approval | None
     sender: Departure | None = None  # the caller's departure record, if any
     clients: Mapping[str, ClientMatch] = field(default_factory=dict)  # by recipient address key; leavers only
+    # Who sent it, stable whatever alias the token showed: the departure's primary address when one
+    # matched, else the caller's. Sign-off requests and audit rows are kept under it.
+    sender_address: Address | None = None
 
 
 class SettingsCache:
@@ -100,24 +115,44 @@ def check_message(
     digest, clients, approvals = None, {}, []
     with engine.begin() as conn:
         settings = cache.current(conn)
-        sender = store.find_departure(conn, request.sender.key)
+        sender = store.find_sender(conn, request.caller)
+        who = sender_address(request.sender, sender)
         if policy.sender_phase(sender, settings, now) in LEAVING_PHASES:
             digest = fingerprint(message)
             clients = _client_matches(conn, message)
-            approvals = store.approvals_for(conn, request.sender.key, digest)
+            approvals = store.approvals_for(conn, who.key, digest)
         decision = policy.evaluate(
             message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
         )
         if request.mode == CheckMode.SEND and decision.approval_id is not None:
-            decision, approvals = _consume(conn, request, decision, approvals, now)
+            decision, approvals = _consume(conn, who, decision, approvals, now)
             if decision.approval_id is None:  # another send used the approval a moment ago
                 decision = policy.evaluate(
                     message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
                 )
         if request.mode == CheckMode.SEND:
-            _audit_check(conn, request, decision, digest, now)
+            _audit_check(conn, request, who, decision, digest, now)
     rendered = render(decision, request.locale, settings.texts)
-    return CheckResult(decision, digest, rendered, _current_approval(approvals, now), sender, clients)
+    return CheckResult(decision, digest, rendered, _current_approval(approvals, now), sender, clients, who)
+
+
+def sender_address(caller: Address, departure: Departure | None) -> Address:
+    """Who sends, for the records: the departure's primary address when the caller matched one, else the caller."""
+    return normalise_address(departure.email) if departure is not None else caller
+
+
+def resolve_sender(engine: Engine, identity: Identity) -> Address | None:
+    """The address a caller's sign-off requests are kept under (see sender_address).
+
+    None when the caller is no leaver but their sign-in name is a leaver's record of another
+    account (a reused UPN): that record's requests are not theirs to see.
+    """
+    with engine.connect() as conn:
+        matches = store.sender_matches(conn, identity)
+    departure = identities.choose(identity, matches)
+    if departure is None and any(identities.someone_else(identity, m.departure) for m in matches):
+        return None
+    return sender_address(identity.address, departure)
 
 
 def _client_matches(conn: Connection, message: OutgoingMessage) -> dict:
@@ -131,7 +166,7 @@ def _client_matches(conn: Connection, message: OutgoingMessage) -> dict:
 
 
 def _consume(
-    conn: Connection, request: CheckRequest, decision: Decision, approvals: list[Approval], now: datetime
+    conn: Connection, who: Address, decision: Decision, approvals: list[Approval], now: datetime
 ) -> tuple[Decision, list[Approval]]:
     """Use up the approval that lets this send through: an approval lets exactly one send go.
 
@@ -141,9 +176,7 @@ def _consume(
     approval_id = decision.approval_id
     used = [replace(a, status=ApprovalStatus.CONSUMED) if a.id == approval_id else a for a in approvals]
     if signoff_store.consume(conn, approval_id, now):
-        store.record_audit(
-            conn, at=now, kind="approval.consumed", actor=request.sender.email, details={}, approval_id=approval_id
-        )
+        store.record_audit(conn, at=now, kind="approval.consumed", actor=who.email, details={}, approval_id=approval_id)
         return decision, used
     return replace(decision, approval_id=None), used
 
@@ -157,7 +190,7 @@ def _current_approval(approvals: list[Approval], now: datetime) -> Approval | No
 
 
 def _audit_check(
-    conn: Connection, request: CheckRequest, decision: Decision, digest: str | None, now: datetime
+    conn: Connection, request: CheckRequest, who: Address, decision: Decision, digest: str | None, now: datetime
 ) -> None:
     """One audit row per send: who, verdict, codes and flagged recipients; never the subject or body."""
     details = {
@@ -169,6 +202,8 @@ def _audit_check(
         "from": request.from_address.email if request.from_address else None,
         "client": {"app": request.client_app, "platform": request.client_platform},
     }
+    if who.key != request.sender.key:  # a leaver known by another name: the evidence shows what the token said
+        details["signed_in_as"] = request.sender.email
     if decision.phase in LEAVING_PHASES:
         details["findings"] = [
             {"code": f.code, "verdict": f.verdict.value, "recipients": list(f.recipients)}
@@ -179,7 +214,7 @@ def _audit_check(
         conn,
         at=now,
         kind="check",
-        actor=request.sender.email,
+        actor=who.email,
         details=details,
         verdict=decision.verdict.value,
         fingerprint=digest,
@@ -188,11 +223,15 @@ def _audit_check(
 
 
 def record_refused_check(
-    engine: Engine, sender: Address, *, status: int, code: str, fields: Sequence[str], now: datetime
+    engine: Engine, caller: Identity, *, status: int, code: str, fields: Sequence[str], now: datetime
 ) -> None:
-    """One audit row for a send check refused with a 4xx to a caller it identified: who, when, the refusal code
-    and the fields at fault (never their values), so that the evidence shows attempts, not only decisions."""
+    """One audit row for a send check refused with a 4xx to a caller it identified: who (under the same address
+    as their decided checks), when, the refusal code and the fields at fault (never their values), so that the
+    evidence shows attempts, not only decisions."""
     refusal = {"status": status, "code": code, "fields": list(fields[:50])}
     with engine.begin() as conn:
+        who = sender_address(caller.address, store.find_sender(conn, caller))
         details = {"mode": CheckMode.SEND.value, "refusal": refusal}
-        store.record_audit(conn, at=now, kind="check", actor=sender.email, details=details, verdict=REFUSED_CHECK)
+        if who.key != caller.address.key:
+            details["signed_in_as"] = caller.address.email
+        store.record_audit(conn, at=now, kind="check", actor=who.email, details=details, verdict=REFUSED_CHECK)

@@ -34,8 +34,8 @@ def request_values(
     """The row of a new request: the message, who is asked, until when, and what HR is asked about."""
     message = check_request.message
     return {
-        "sender_key": check_request.sender.key,
-        "sender_email": check_request.sender.email,
+        "sender_key": result.sender_address.key,
+        "sender_email": result.sender_address.email,
         "sender_keys": sorted(sender_keys),
         "fingerprint": result.fingerprint,
         "status": ApprovalStatus.PENDING.value,

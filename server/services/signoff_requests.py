@@ -75,13 +75,13 @@ def request_signoff(
     result = check_message(engine, preview, now=now, settings_cache=settings_cache)
     if result.fingerprint is None:
         raise SignoffRefused(Refusal.NOT_NEEDED)
-    sender_keys = approvals.sender_identities(check_request.sender, result.sender)
+    sender_keys = approvals.sender_identities(check_request.sender, result.sender) | {result.sender_address.key}
     accounts = approvals.accounts_touched(result.clients, result.decision.findings)
     people = approvals.approvers_for(accounts, settings.approvers, settings.routes, sender_keys)
     with engine.begin() as conn:
         names = [f"sender:{key}" for key in sender_keys] + [f"approver:{person}" for person in people]
         signoff_store.lock_for_new_request(conn, names)
-        existing = signoff_store.live_request(conn, check_request.sender.key, result.fingerprint, now)
+        existing = signoff_store.live_request(conn, result.sender_address.key, result.fingerprint, now)
         if existing is not None:
             return existing, False
         refusal = approvals.refusal(result.decision)
@@ -96,10 +96,10 @@ def request_signoff(
             )
             request = _insert(conn, values, people, settings, now)
             signoff_records.audit(
-                conn, now, "approval.requested", check_request.sender.email, request, approvers=list(people)
+                conn, now, "approval.requested", result.sender_address.email, request, approvers=list(people)
             )
         else:  # recorded, so the evidence shows the attempts; committed, then refused
-            _audit_limited(conn, now, check_request.sender.email, result.fingerprint, reached)
+            _audit_limited(conn, now, result.sender_address.email, result.fingerprint, reached)
     if reached is not None:
         raise SignoffLimited(reached)
     return request, True

@@ -6,7 +6,9 @@
   nothing else is ever removed.
 - A record held by another source, or entered by hand (`manual`, `csv`), is
   never touched: the source's claim on it is reported as a conflict; so is a
-  leaver (or an alias) whose address is a client's contact, naming the account.
+  leaver (or an alias) whose address is a client's contact, naming the account,
+  and a leaver whose directory account (object id) such a record holds. (A
+  directory sync does record the account on a hand-entered record: linking.py.)
 - The registers' rules (server.directory) apply as on the console: a leaver
   outside the company's domains is skipped and reported, such an alias left out;
   a company or webmail domain of a CRM account is left out and reported
@@ -65,18 +67,22 @@ def plan_departures(
     owned: Mapping[str, Departure],
     others: Mapping[str, str],
     rules: Rules,
+    *,
     clients: Mapping[str, str] | None = None,
+    accounts: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan[Departure]:
     """The plan for one answer about leavers.
 
     `owned`: the source's stored departures by primary address key; `others`:
     every address key (primary or alias) of a departure held by another source,
     with that source; `clients`: the address keys of the answer that are client
-    contacts, with their account's name.
+    contacts, with their account's name; `accounts`: the directory accounts
+    (tenant, object id) such a departure holds, with that source (a leaver with
+    one of them is a conflict).
     """
     # A client's contact holds its address as another source's leaver would: the claim is a conflict.
     held = {key: f"client account {name!r}" for key, name in (clients or {}).items()} | dict(others)
-    merge = _DepartureMerge(owned, held, rules)
+    merge = _DepartureMerge(owned, held, rules, accounts or {})
     for record in records:
         merge.take(record)
     return merge.plan()
@@ -119,8 +125,15 @@ class _Merge(Generic[T]):
 
 
 class _DepartureMerge(_Merge[Departure]):
-    def __init__(self, owned: Mapping[str, Departure], others: Mapping[str, str], rules: Rules):
+    def __init__(
+        self,
+        owned: Mapping[str, Departure],
+        others: Mapping[str, str],
+        rules: Rules,
+        accounts: Mapping[tuple[str, str], str],
+    ):
         super().__init__(owned, others, rules)
+        self.accounts = accounts
         self.oldest = rules.today - timedelta(days=rules.lookback_days)
         self.claimed: dict[str, str] = {}  # address key -> primary key of the record in this answer using it
 
@@ -142,9 +155,13 @@ class _DepartureMerge(_Merge[Departure]):
             self._plan(self._departure(record, address))
 
     def _claim(self, record: Leaver, address: Address) -> bool:
-        """Take the record's primary address; False (and why) when someone else holds it."""
+        """Take the record's primary address; False (and why) when someone else holds it or its account."""
         if address.key in self.others:
             self.conflicts.append(Conflict("departure", address.email, self.others[address.key], record.ref))
+            return False
+        held_by = self.accounts.get(_account(record)) if record.object_id else None
+        if held_by is not None:
+            self.conflicts.append(Conflict("departure", address.email, held_by, record.ref))
             return False
         if address.key in self.claimed:
             self.skipped.append(Problem(address.email, "is listed twice in the answer, or as someone's alias"))
@@ -168,6 +185,8 @@ class _DepartureMerge(_Merge[Departure]):
             personal_addresses=tuple(sorted({a.email for a in self._valid(record.personal_addresses, address)})),
             status=DepartureStatus.ACTIVE,
             source=self.rules.source,
+            object_id=record.object_id.lower() if record.object_id else None,
+            tenant_id=record.tenant_id.lower() if record.object_id and record.tenant_id else None,
         )
 
     def _successor(self, record: Leaver, address: Address) -> str | None:
@@ -207,6 +226,10 @@ class _DepartureMerge(_Merge[Departure]):
 
     def plan(self) -> Plan[Departure]:
         return self._finish(tuple(sorted(key for key in self.owned if key not in self.listed)))
+
+
+def _account(record: Leaver) -> tuple[str, str]:
+    return ((record.tenant_id or "").lower(), (record.object_id or "").lower())
 
 
 def _date_problems(record: Leaver) -> list[str]:

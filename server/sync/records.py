@@ -56,6 +56,25 @@ class Leaver:
     aliases: tuple[str, ...] = ()
     personal_addresses: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    object_id: str | None = None  # the person's directory account (a directory source knows it)
+    tenant_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryUser:
+    """An account of the company directory with every address it has, primary first.
+
+    Entra ID: the Graph user's `id` in the tenant, `mail`, `userPrincipalName`, the SMTP
+    `proxyAddresses`; Google: the user's `id` (tenant "google"), primary address, aliases.
+    A directory connector reports one for each leaver it lists and for each hand-entered
+    departure's address it looked up (FetchContext.unlinked), so the merge can record the
+    account on the departure (linking.py).
+    """
+
+    ref: str
+    object_id: str
+    tenant_id: str
+    addresses: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +108,7 @@ class Fetched:
     problems: tuple[Problem, ...] = ()
     cursor: str | None = None
     unchanged: bool = False
+    users: tuple[DirectoryUser, ...] = ()  # directory connectors: the accounts seen (see DirectoryUser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +150,7 @@ class Plan(Generic[T]):
     conflicts: tuple[Conflict, ...] = ()
     problems: tuple[Problem, ...] = ()  # values dropped from records that were applied
     refused: str | None = None
+    linked: tuple[Any, ...] = ()  # hand-entered departures given their directory account (linking.py)
 
     @property
     def skipped_count(self) -> int:

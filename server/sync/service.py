@@ -29,6 +29,7 @@ from .. import store
 from ..adapters import AdapterError
 from ..model import InvalidAddress, normalise_address, normalise_domain
 from . import store as sync_store
+from .linking import account_of, plan_links
 from .merge import plan_departures
 from .merge_clients import plan_clients
 from .records import Account, Fetched, Kind, Leaver, Plan, Rules, Run, RunStatus
@@ -51,12 +52,17 @@ class SourceUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FetchContext:
-    """What a connector may need to know: the company's today and time zone, and where the last run ended."""
+    """What a connector may need to know: the company's today and time zone, and where the last run ended.
+
+    `unlinked`: the addresses (primary first, then aliases) of each hand-entered departure
+    no directory account is recorded for, which a directory connector looks up (linking.py).
+    """
 
     today: date
     zone: tzinfo
     cursor: str | None
     lookback_days: int
+    unlinked: tuple[tuple[str, ...], ...] = ()
 
 
 class Connector(Protocol):
@@ -162,11 +168,12 @@ def _context(engine: Engine, source: str, now: datetime, settings: SyncSettings)
     with engine.connect() as conn:
         zone_name = store.load_settings(conn).timezone
         cursor = sync_store.last_cursor(conn, source)
+        unlinked = tuple((d.email, *d.aliases) for d in sync_store.unlinked_departures(conn))
     try:
         zone: tzinfo = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
-    return FetchContext(now.astimezone(zone).date(), zone, cursor, settings.lookback_days)
+    return FetchContext(now.astimezone(zone).date(), zone, cursor, settings.lookback_days, unlinked)
 
 
 def _apply(
@@ -186,17 +193,44 @@ def _apply(
         run = _run_of(plan, fetched, rules.source, started, clock())
         run_id = sync_store.record_run(conn, run)
         sync_store.prune_runs(conn, now - KEEP_RUNS)
-        if plan.refused or plan.add or plan.update or plan.remove:
-            _audit(conn, run, run_id, now)
+        if plan.refused or plan.add or plan.update or plan.remove or plan.linked:
+            _audit(conn, run, run_id, now, linked=[d.email for d in plan.linked])
     return run
 
 
 def _plan_departures(conn: Connection, fetched: Fetched, rules: Rules) -> Plan:
+    """The leavers' plan, with the hand-entered departures the answer's directory accounts link (linking.py).
+
+    A linked account counts as held by its hand-entered record, so the same person listed
+    as a leaver under another address is a conflict, not a second record.
+    """
     records = [r for r in fetched.records if isinstance(r, Leaver)]
     keys = [key for r in records for key in _keys([r.email, *r.aliases])]
     owned = sync_store.owned_departures(conn, rules.source)
     claims = sync_store.departure_claims(conn, rules.source, keys)
-    return plan_departures(records, owned, claims, rules, clients=store.contact_accounts(conn, keys))
+    accounts = [account_of(user) for user in fetched.users] + [_account(r) for r in records if r.object_id]
+    holders = sync_store.account_holders(conn, accounts)
+    linked, problems = _links(conn, fetched.users, holders)
+    held = {account: source for account, (_, source) in holders.items() if source != rules.source}
+    held |= {(d.tenant_id, d.object_id): d.source for d in linked}
+    clients = store.contact_accounts(conn, keys)
+    plan = plan_departures(records, owned, claims, rules, clients=clients, accounts=held)
+    if plan.refused:
+        return plan
+    return replace(plan, linked=linked, problems=(*plan.problems, *problems))
+
+
+def _links(conn: Connection, users, holders) -> tuple[tuple, tuple]:
+    if not users:
+        return (), ()
+    candidates = sync_store.unlinked_departures(conn)
+    keys = _keys(a for user in users for a in user.addresses)
+    taken = sync_store.address_holders(conn, keys)
+    return plan_links(users, candidates, {account: email for account, (email, _) in holders.items()}, taken)
+
+
+def _account(record: Leaver) -> tuple[str, str]:
+    return ((record.tenant_id or "").lower(), (record.object_id or "").lower())
 
 
 def _plan_clients(conn: Connection, fetched: Fetched, rules: Rules) -> Plan:
@@ -238,7 +272,7 @@ def _run_of(plan: Plan, fetched: Fetched, source: str, started: datetime, finish
         finished_at=finished,
         status=RunStatus.REFUSED if plan.refused else RunStatus.SUCCESS,
         added=len(plan.add),
-        updated=len(plan.update),
+        updated=len(plan.update) + len(plan.linked),  # a hand-entered record given its account is updated
         removed=len(plan.remove),
         skipped=plan.skipped_count,
         errors=_capped(errors),
@@ -268,8 +302,10 @@ def _failed(engine: Engine, source: str, started: datetime, finished: datetime, 
         return run
 
 
-def _audit(conn: Connection, run: Run, run_id: int, now: datetime) -> None:
+def _audit(conn: Connection, run: Run, run_id: int, now: datetime, linked: list[str] | None = None) -> None:
     details = {"run_id": run_id, "status": run.status.value, **run.counts, "conflicts": len(run.conflicts)}
+    if linked:
+        details["linked"] = linked  # hand-entered departures given their directory account (linking.py)
     if run.status == RunStatus.REFUSED:
         details["reason"] = run.errors[0]
     store.record_audit(conn, at=now, kind=f"sync.{run.source}", actor="sync", details=details)

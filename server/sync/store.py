@@ -59,12 +59,55 @@ def departure_claims(conn: Connection, source: str, keys: Sequence[str]) -> dict
     return claims
 
 
+def unlinked_departures(conn: Connection) -> list[Departure]:
+    """The hand-entered departures (console, CSV) no directory sync has found the account of yet."""
+    departures = t.departures
+    query = select(departures.c.match_key).where(
+        departures.c.source.in_(MANUAL_SOURCES), departures.c.object_id.is_(None)
+    )
+    keys = conn.scalars(query.order_by(departures.c.match_key)).all()
+    found: list[Departure] = []
+    for chunk in _chunks(keys):
+        stored = departures_by_key(conn, chunk)
+        found += [stored[key] for key in chunk]
+    return found
+
+
+def account_holders(conn: Connection, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Of directory `accounts` (tenant, object id), those a departure holds: its primary address and source."""
+    departures, held = t.departures, {}
+    for chunk in _chunks(sorted(set(accounts))):
+        ids = sorted({object_id for _, object_id in chunk})
+        query = select(departures.c.tenant_id, departures.c.object_id, departures.c.email, departures.c.source)
+        for tenant, object_id, email, source in conn.execute(query.where(departures.c.object_id.in_(ids))):
+            if (tenant, object_id) in chunk:
+                held[(tenant, object_id)] = (email, source)
+    return held
+
+
+def address_holders(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
+    """Of address `keys`, those a departure sends as (primary or alias), with that departure's primary address."""
+    addresses, departures, held = t.departure_addresses, t.departures, {}
+    for chunk in _chunks(sorted(set(keys))):
+        query = (
+            select(addresses.c.match_key, departures.c.email)
+            .join(departures, departures.c.id == addresses.c.departure_id)
+            .where(addresses.c.match_key.in_(chunk))
+        )
+        held.update({key: email for key, email in conn.execute(query)})
+    return held
+
+
 def apply_departures(conn: Connection, plan: Plan[Departure], source: str, now: datetime) -> None:
-    """Write a departures plan: upsert what is added or updated, delete what the source no longer lists."""
-    for chunk in _chunks([*plan.add, *plan.update]):
-        upsert_departures(conn, chunk, now)
+    """Write a departures plan: delete what the source no longer lists, upsert what is added, updated or linked.
+
+    Deleting first lets a person the source lists under a new address (a renamed mailbox)
+    take their directory account over from their old record in the same run.
+    """
     for chunk in _chunks(plan.remove):
         conn.execute(delete(t.departures).where(t.departures.c.match_key.in_(chunk), t.departures.c.source == source))
+    for chunk in _chunks([*plan.add, *plan.update, *plan.linked]):
+        upsert_departures(conn, chunk, now)
 
 
 # --- client accounts ----------------------------------------------------------------

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,15 +110,15 @@ def _check_request(identity: Identity) -> services.CheckRequest:
     data = None
     try:
         data = json_body()
-        return parse_check(data, identity.address, current_app.config, language)
+        return replace(parse_check(data, identity.address, current_app.config, language), identity=identity)
     except RequestEntityTooLarge:
         _discard_body()
-        return unread_check(identity.address, language)
+        return replace(unread_check(identity.address, language), identity=identity)
     except ApiError as exc:
         if not is_preview(data):
             fields = [d["field"] for d in exc.details if "field" in d]
             refusal = {"status": exc.status, "code": exc.code, "fields": fields}
-            services.record_refused_check(db.check_engine(), identity.address, **refusal, now=datetime.now(UTC))
+            services.record_refused_check(db.check_engine(), identity, **refusal, now=datetime.now(UTC))
         raise
 
 
@@ -156,6 +157,7 @@ def request_approval():
     check_request, justification, attestation = parse_approval(
         json_body(), identity.address, current_app.config, request.headers.get("Accept-Language")
     )
+    check_request = replace(check_request, identity=identity)
     now = datetime.now(UTC)
     try:
         approval, created = signoff.request_signoff(
@@ -202,7 +204,8 @@ def _limited(reached: signoff.LimitReached, locale: str):
 def approval_status(approval_id: int):
     """A sign-off request's state, to its own sender only (404 for anyone else, as if it did not exist)."""
     identity = authenticated()
-    approval = signoff.sender_request(db.engine(), approval_id, identity.address.key)
+    sender = services.resolve_sender(db.engine(), identity)  # a leaver's requests are kept under their record
+    approval = signoff.sender_request(db.engine(), approval_id, sender.key) if sender else None
     if approval is None:
         raise ApiError(404, "not_found", f"you have no sign-off request {approval_id}")
     return jsonify(approval=signoff.view(approval, datetime.now(UTC)))

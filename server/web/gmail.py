@@ -29,11 +29,11 @@ from .. import auth, db, gmail_cards, services
 from ..approvals import Refusal
 from ..auth.google import CertsUnavailable
 from ..gmail_texts import text
+from ..identities import Identity
 from ..manifests import gmail as manifest
 from ..manifests import icons, outlook_json
 from ..model import (
     LEAVING_PHASES,
-    Address,
     ApprovalStatus,
     Field,
     InvalidAddress,
@@ -62,7 +62,7 @@ _REFUSALS = {
 class Caller:
     """A verified request: who, in which language, the event, and where the card's buttons point."""
 
-    user: Address
+    user: Identity
     locale: str
     event: Any
     urls: dict[str, str]
@@ -169,7 +169,15 @@ def _check_request(caller: Caller, recipients: tuple[Recipient, ...]) -> service
     message = OutgoingMessage(recipients)
     platform = str((caller.event.get("commonEventObject") or {}).get("platform") or "")[:100]
     mode, lang = services.CheckMode.PREVIEW, caller.locale
-    return services.CheckRequest(caller.user, message, mode, locale=lang, client_app="gmail", client_platform=platform)
+    return services.CheckRequest(
+        caller.user.address,
+        message,
+        mode,
+        locale=lang,
+        client_app="gmail",
+        client_platform=platform,
+        identity=caller.user,
+    )
 
 
 def _compose_card(caller: Caller) -> dict[str, Any]:
@@ -194,7 +202,7 @@ def _compose_card(caller: Caller) -> dict[str, Any]:
 def _hr_comment(caller: Caller, result: services.CheckResult) -> str | None:
     if result.approval is None or result.approval.status not in (ApprovalStatus.APPROVED, ApprovalStatus.REJECTED):
         return None
-    request_ = signoff.sender_request(db.engine(), result.approval.id, caller.user.key)
+    request_ = signoff.sender_request(db.engine(), result.approval.id, result.sender_address.key)
     return request_["comment"] if request_ else None
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 from googleapiclient.http import HttpMockSequence
 
 from server import store
+from server.identities import Identity
+from server.model import Departure, normalise_address
 from server.sync import connectors
 from server.sync.records import RunStatus
 from server.sync.service import SyncSettings, run_once
@@ -142,6 +145,115 @@ def test_a_refused_client_secret_fails_the_run_without_the_secret_in_the_record_
     assert SECRET not in run.errors[0] and SECRET not in caplog.text
 
 
+# --- directory accounts: recorded on leavers, found for hand-entered records --------------------------
+
+KIM = "kim.o'neil@northwind.example"  # a quote, as OData must escape it
+KIM_UPN = "koneil@northwind.onmicrosoft.com"
+KIM_OID = "C0FFEE00-0000-4000-8000-00000000000A"
+
+
+def hand_entered(engine, email=KIM, **fields):
+    with engine.begin() as conn:
+        store.save_departure(
+            conn, Departure(email=email, notice_date=TODAY, last_working_date=TODAY + 30 * DAY, **fields), NOW
+        )
+
+
+def lookups() -> list[str]:
+    """The $filter of every look-up of a hand-entered record (the leavers' query filters on the leave date)."""
+    found = [parse_qs(urlsplit(c.request.url).query).get("$filter", [""])[0] for c in responses.calls]
+    return [f for f in found if "proxyAddresses" in f]
+
+
+@responses.activate
+def test_an_entra_leaver_is_recorded_with_her_object_id_and_her_upn_as_an_alias(engine):
+    mock_entra_authority(responses)
+    alice = user("A1B2C3D4-0000-4000-8000-000000000001", "alice@northwind.example")
+    responses.get(USERS, json={"value": [alice | {"userPrincipalName": "asmith@northwind.onmicrosoft.com"}]})
+    responses.get(f"{USERS}/{alice['id']}/manager", status=404)
+
+    run_once(engine, entra(), SETTINGS, clock=clock)
+
+    record = register(engine)["alice@northwind.example"]
+    assert (record.object_id, record.tenant_id, record.aliases) == (
+        alice["id"].lower(),
+        TENANT,
+        ("asmith@northwind.onmicrosoft.com",),
+    )
+
+
+@responses.activate
+def test_a_hand_entered_leaver_gets_her_entra_account_at_the_next_sync_and_her_token_is_recognised(engine):
+    hand_entered(engine)
+    mock_entra_authority(responses)
+    responses.get(USERS, json={"value": []})  # nobody leaves in Entra ID: the register is kept by hand
+    kim = {"id": KIM_OID, "mail": KIM, "userPrincipalName": KIM_UPN, "proxyAddresses": ["smtp:kim@northwind.example"]}
+    responses.get(USERS, json={"value": [kim]})
+
+    run = run_once(engine, entra(), SETTINGS, clock=clock)
+
+    assert (run.status, run.updated) == (RunStatus.SUCCESS, 1)
+    assert lookups() == [
+        "mail eq 'kim.o''neil@northwind.example' or userPrincipalName eq 'kim.o''neil@northwind.example'"
+        " or proxyAddresses/any(p:p eq 'smtp:kim.o''neil@northwind.example')"
+    ]
+    record = register(engine)[KIM]
+    assert (record.source, record.object_id, record.tenant_id) == ("manual", KIM_OID.lower(), TENANT)
+    assert record.aliases == ("kim@northwind.example", KIM_UPN)
+    caller = Identity(normalise_address(KIM_UPN), "bearer", KIM_OID.lower(), TENANT)
+    with engine.connect() as conn:
+        assert store.find_sender(conn, caller).email == KIM
+    with engine.connect() as conn:
+        (audited,) = [e for e in store.audit_events(conn) if e["kind"] == "sync.entra"]
+    assert audited["details"]["linked"] == [KIM]
+
+
+@responses.activate
+def test_a_linked_record_is_not_looked_up_again_and_an_unknown_one_stays_unlinked(engine):
+    hand_entered(engine, object_id=KIM_OID.lower(), tenant_id=TENANT)
+    hand_entered(engine, "visitor@partner.example")
+    mock_entra_authority(responses)
+    responses.get(USERS, json={"value": []})
+    responses.get(USERS, json={"value": []})
+
+    run = run_once(engine, entra(), SETTINGS, clock=clock)
+
+    assert (run.status, run.updated) == (RunStatus.SUCCESS, 0)
+    assert [f.split(" or ")[0] for f in lookups()] == ["mail eq 'visitor@partner.example'"]
+    assert register(engine)["visitor@partner.example"].object_id is None
+
+
+@responses.activate
+def test_a_look_up_graph_refuses_is_reported_and_the_leavers_still_apply(engine):
+    hand_entered(engine)
+    mock_entra_authority(responses)
+    responses.get(USERS, json={"value": [user("u1", "alice@northwind.example")]})
+    responses.get(USERS, status=400, json={"error": {"code": "Request_UnsupportedQuery", "message": "no"}})
+    responses.get(f"{USERS}/u1/manager", status=404)
+
+    run = run_once(engine, entra(), SETTINGS, clock=clock)
+
+    assert (run.status, run.added) == (RunStatus.SUCCESS, 1)
+    assert run.errors[0].startswith(f"{KIM}: could not be looked up in Entra ID (Microsoft Graph: GET ")
+    assert "Request_UnsupportedQuery" in run.errors[0]
+
+
+@responses.activate
+def test_the_same_person_listed_as_a_leaver_under_another_address_stays_one_hand_entered_record(engine):
+    """Linked in this run, Kim's account is her hand-entered record's: Entra ID's leaver record of her is a conflict."""
+    hand_entered(engine, "kim@northwind.example")
+    mock_entra_authority(responses)
+    kim = user(KIM_OID, KIM, proxies=["SMTP:" + KIM, "smtp:kim@northwind.example"])
+    responses.get(USERS, json={"value": [kim]})
+    responses.get(f"{USERS}/{KIM_OID}/manager", status=404)
+
+    run = run_once(engine, entra(), SETTINGS, clock=clock)
+
+    assert (run.added, run.updated, [c["kind"] for c in run.conflicts]) == (0, 1, ["departure"])
+    assert list(register(engine)) == ["kim@northwind.example"]
+    assert register(engine)["kim@northwind.example"].object_id == KIM_OID.lower()
+
+
 def test_entra_is_not_built_without_its_settings():
     with pytest.raises(connectors.SourceUnavailable, match="set LEAVERGUARD_GRAPH_CLIENT_SECRET"):
         connectors.build("entra", {"GRAPH_TENANT_ID": TENANT, "GRAPH_CLIENT_ID": CLIENT_ID})
@@ -157,13 +269,7 @@ def key_file(tmp_path_factory):
     )
 
 
-def token(value="g-token"):
-    return ({"status": "200"}, json.dumps({"access_token": value, "expires_in": 3600, "token_type": "Bearer"}))
-
-
-def page(users, next_token=None):
-    body = {"users": users} | ({"nextPageToken": next_token} if next_token else {})
-    return ({"status": "200"}, json.dumps(body))
+token, page = google_keys.token_answer, google_keys.users_page
 
 
 def guser(email, last="2026-12-31", **fields):
@@ -226,3 +332,16 @@ def test_a_missing_google_key_file_is_a_failed_run_that_names_the_file(engine, t
 
     assert run.status == RunStatus.FAILED
     assert run.errors[0].startswith("Google service account: cannot read the key file") and "nope.json" in run.errors[0]
+
+
+def test_a_hand_entered_leaver_under_an_alias_gets_her_google_account_and_primary_address(engine, key_file):
+    hand_entered(engine, "grace.h@northwind.example")
+    grace = {"id": "104385", "primaryEmail": "grace@northwind.example", "aliases": ["grace.h@northwind.example"]}
+    answers = [token(), page([guser("alice@northwind.example"), grace])]
+
+    run = run_once(engine, google(key_file, answers), SETTINGS, clock=clock)
+
+    assert (run.added, run.updated) == (1, 1)
+    record = register(engine)["grace.h@northwind.example"]
+    assert (record.object_id, record.tenant_id, record.aliases) == ("104385", "google", ("grace@northwind.example",))
+    assert register(engine)["alice@northwind.example"].object_id == "alice@northwind.example"  # guser's id

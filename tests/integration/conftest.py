@@ -3,8 +3,13 @@
 from datetime import UTC, datetime
 
 import pytest
+from jwt import PyJWK
 
 from server import create_app, db, demo
+from server.auth import DevVerifier, Verifiers
+from server.auth.entra import EntraSettings, EntraVerifier
+from server.auth.entra_keys import SigningKeys
+from tests import entra_tokens as entra_tokens_module
 
 
 @pytest.fixture
@@ -44,8 +49,6 @@ ZOE = {
 @pytest.fixture
 def zoe(engine) -> int:
     """Zoe's departure (its id), added and edited on the console in 2025: two audit events copy her record."""
-    from datetime import UTC, datetime
-
     from server.services import register
 
     added = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
@@ -56,3 +59,22 @@ def zoe(engine) -> int:
         engine, departure_id, edited, found.version, take_over=False, actor="hana@northwind.example", now=added
     )
     return departure_id
+
+
+@pytest.fixture
+def entra_tokens(app):
+    """The test app also takes Entra ID bearer tokens signed by tests.entra_tokens' key (served in-process).
+
+    Returns a function: `sign(**claims)` is the `Authorization` header of a v2 token with those claims
+    (v1 with `version=1`). The development scheme is still accepted next to it.
+    """
+    key = entra_tokens_module.make_key("identity-key")
+    keys = SigningKeys(lambda _tenant: {key.kid: PyJWK(key.jwk, algorithm="RS256")}, lambda: 0.0)
+    settings = EntraSettings(client_id=entra_tokens_module.CLIENT_ID, tenants=(entra_tokens_module.TENANT,))
+    app.extensions["leaverguard.verifiers"] = Verifiers([EntraVerifier(settings, keys), DevVerifier()])
+
+    def sign(version: int = 2, **claims) -> dict[str, str]:
+        build = entra_tokens_module.v1_claims if version == 1 else entra_tokens_module.v2_claims
+        return {"Authorization": f"Bearer {entra_tokens_module.token(key, build(**claims))}"}
+
+    return sign

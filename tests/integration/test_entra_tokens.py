@@ -83,6 +83,32 @@ def test_a_v2_token_for_our_client_id_names_its_user(rsps):
     assert (identity.address.email, identity.scheme) == (ALICE, "bearer")
 
 
+def test_a_token_proves_its_users_object_id_tenant_and_email_claims_besides_the_upn(rsps):
+    oid = "1A2B3C4D-0000-4000-8000-00000000000A"
+    claims = v2_claims(preferred_username="asmith@northwind.onmicrosoft.com", oid=oid, email="Alice@Northwind.example")
+
+    identity = verifier().verify(token(KEY, claims))
+
+    assert (identity.object_id, identity.tenant_id) == (oid.lower(), TENANT)
+    assert [a.email for a in identity.addresses] == ["asmith@northwind.onmicrosoft.com", ALICE]
+
+
+@pytest.mark.parametrize(
+    ("claims", "addresses"),
+    [
+        pytest.param({"unique_name": ALICE}, ["kim@northwind.example", ALICE], id="a member's unique_name"),
+        pytest.param({"unique_name": "live.com#alice@outlook.com"}, ["kim@northwind.example"], id="a guest's"),
+        pytest.param({"unique_name": "Alice Smith"}, ["kim@northwind.example"], id="a display name"),
+        pytest.param({"email": ["x@y.example"]}, ["kim@northwind.example"], id="an email claim that is no string"),
+        pytest.param({"email": f"Alice <{ALICE}>"}, ["kim@northwind.example"], id="an email claim with a name"),
+    ],
+)
+def test_only_plain_addresses_of_the_email_and_unique_name_claims_count(rsps, claims, addresses):
+    identity = verifier().verify(token(KEY, v1_claims(upn="kim@northwind.example", **claims)))
+
+    assert [a.email for a in identity.addresses] == addresses
+
+
 def test_a_v1_token_for_the_default_app_id_uri_names_its_user_by_upn(rsps):
     identity = verifier().verify(token(KEY, v1_claims()))
 
@@ -163,6 +189,8 @@ def forged_tokens():
         ("scope as a prefix only", token(KEY, v2_claims(scp="access_as_user_admin")), "access_as_user"),
         ("no user name", token(KEY, v2_claims(preferred_username=DROP)), "names no user"),
         ("user name not an address", token(KEY, v2_claims(preferred_username="alice")), "not an e-mail address"),
+        ("object id not a GUID", token(KEY, v2_claims(oid="alice")), "not an object id"),
+        ("object id not a string", token(KEY, v2_claims(oid=12345)), "not an object id"),
         ("not a JWT", "not-a-token", "not a well-formed JWT"),
         ("two parts", "eyJhbGciOiJSUzI1NiJ9.e30", "not a well-formed JWT"),
         ("garbage base64", "@@@.@@@.@@@", "not a well-formed JWT"),

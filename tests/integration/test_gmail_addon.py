@@ -5,14 +5,20 @@ Every card an answer carries is parsed into Google's own Card message (gmail_hel
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 import responses
+from googleapiclient.http import HttpMockSequence
 
-from server import demo, signoff_store
+from server import demo, signoff_store, store
 from server.model import Address, Field, OutgoingMessage, Recipient, fingerprint
+from server.sync import connectors
+from server.sync.records import RunStatus
+from server.sync.service import SyncSettings, run_once
 from tests import gmail_tokens as gt
+from tests import google_keys
 
 from . import gmail_helpers as gh
 from .signoff_helpers import HR, decide, link_path, queued, sign_in
@@ -20,6 +26,7 @@ from .signoff_helpers import HR, decide, link_path, queued, sign_in
 ALICE, BOB, CAROL = "alice@northwind.example", "bob@northwind.example", "carol@northwind.example"
 KIM = "kim@contoso.example"
 SIGNOFF = "/gmail/actions/signoff"
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -77,6 +84,28 @@ def test_a_colleague_sees_that_the_message_can_go_and_no_buttons_but_check_again
 
     assert "<b>This message can be sent. No sign-off is needed.</b>" in gh.texts(card)
     assert list(gh.buttons(card)) == ["Check again"]
+
+
+def test_a_leaver_entered_by_hand_under_an_alias_is_held_by_her_google_address_after_the_directory_sync(
+    client, engine, tmp_path
+):
+    """Google's ID token names the account's primary address; HR typed her alias. The sync links the two."""
+    grace, alias = "grace@northwind.example", "grace.h@northwind.example"
+    with engine.begin() as conn:
+        store.save_departure(conn, replace(demo.departures(date.today())[0], email=alias, aliases=()), NOW)
+    before = compose(client, to=[KIM], sender=grace)
+    key_file = google_keys.service_account_file(tmp_path, "sync@leaverguard-test.iam.gserviceaccount.com")
+    account = {"id": "104385", "primaryEmail": grace, "aliases": [alias]}
+    answers = HttpMockSequence([google_keys.token_answer(), google_keys.users_page([account])])
+    settings = {"GOOGLE_SERVICE_ACCOUNT_FILE": key_file, "GOOGLE_ADMIN_SUBJECT": "admin@northwind.example"}
+
+    run = run_once(engine, connectors.build("google-directory", settings, google_http=answers), SyncSettings())
+
+    assert (run.status, run.updated) == (RunStatus.SUCCESS, 1)
+    assert "<b>This message can be sent. No sign-off is needed.</b>" in gh.texts(before)
+    assert "<b>HR must sign off this message before you send it.</b>" in gh.texts(
+        compose(client, to=[KIM], sender=grace)
+    )
 
 
 def test_a_leaver_on_garden_leave_is_told_the_message_cannot_go_and_offered_no_sign_off(client):

@@ -36,6 +36,7 @@ PURE_MODULES = [
     "server.sync.records",
     "server.sync.merge",
     "server.sync.merge_clients",
+    "server.sync.linking",
     # The admin console's form parsing, filters, evidence rows and CSV cells (issue 6).
     "server.console.policy_form",
     "server.console.policy_diff",
@@ -47,6 +48,8 @@ PURE_MODULES = [
     "server.console.register_forms",
     # Who a sign-in provider's verified claims name, and the roles they grant (issue 6).
     "server.signin_claims",
+    # Every identity a caller's token proves, and which departure is theirs (issue 12).
+    "server.identities",
     # The Gmail add-on's cards and texts (issue 5).
     "server.gmail_cards",
     "server.gmail_texts",
