@@ -4,6 +4,8 @@ import pytest
 
 from server import create_app, db
 
+from ..throwaway_postgres import throwaway_postgres
+
 
 @pytest.fixture
 def make_runner(tmp_path):
@@ -19,3 +21,10 @@ def make_runner(tmp_path):
     yield make
     for app in apps:
         db.dispose(app)
+
+
+@pytest.fixture(scope="module")
+def own_postgres():
+    """A PostgreSQL server of this module's own (tests/throwaway_postgres.py), which its tests may freeze."""
+    with throwaway_postgres() as server:
+        yield server
