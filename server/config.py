@@ -552,6 +552,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "largest CSV file (bytes) an admin may upload on the Departures and Clients pages (other requests keep"
         " their own limit)",
     ),
+    "UPLOAD_BACKGROUND_BYTES": (
+        5_000_000,
+        _positive_int,
+        "an uploaded CSV file larger than this (bytes) is imported by a background job whose page shows its"
+        " progress; smaller ones are imported within the request",
+    ),
 }
 
 SETTINGS.update(SYNC_SETTINGS)

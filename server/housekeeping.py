@@ -1,4 +1,4 @@
-"""The timed work of a LeaverGuard process: deliver queued mail, remind HR, expire old requests.
+"""The timed work of a LeaverGuard process: deliver queued mail, remind HR, expire old requests, undo dead imports.
 
 `run_once()` does one round (the `flask approvals tick` command, for cron);
 `Housekeeper` repeats it on a daemon thread every HOUSEKEEPING_INTERVAL
@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from . import import_jobs
 from .adapters.mail import Transport
 from .services import mailing, signoff
 
@@ -31,15 +32,16 @@ class Round:
     reminded: int
     expired: int
     delivery: mailing.Delivery
+    imports_undone: int = 0  # import jobs whose process died (import_jobs.recover)
 
 
 def run_once(
     engine: Engine, transport: Transport, *, settings: signoff.SignoffSettings, mail_from: str, now: datetime
 ) -> Round:
-    """Reminders and expiry first (they queue mail), then deliver everything that is due."""
+    """Reminders and expiry first (they queue mail), then deliver everything that is due; then dead imports."""
     reminded, expired = signoff.remind_and_expire(engine, settings=settings, now=now)
     delivery = mailing.deliver_due(engine, transport, sender=mail_from, now=now)
-    return Round(reminded, expired, delivery)
+    return Round(reminded, expired, delivery, import_jobs.recover(engine, now))
 
 
 class Housekeeper:
