@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -210,6 +211,34 @@ def started_gunicorn(tmp_path):
     for server in servers:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- on both backends ------------------------------------------------------------------
+
+
+def test_a_check_held_up_by_a_lock_beyond_its_bound_is_a_quick_503_and_the_next_check_succeeds(app, client, engine):
+    """PostgreSQL cancels the statement itself (statement_timeout); SQLite stops waiting for the lock (busy timeout).
+
+    Either way the connection is kept (this was a slow statement, not a silent server): nothing trips the breaker.
+    """
+    assert check(client).status_code == 200
+    with engine.connect() as holder:
+        if engine.dialect.name == "postgresql":
+            holder.exec_driver_sql("BEGIN")
+            holder.exec_driver_sql("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
+        else:
+            holder.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's one write lock
+        # Released after 10 s whatever happens: a check that waits without a bound then fails instead of hanging.
+        release = threading.Timer(10, holder.connection.dbapi_connection.rollback)
+        release.start()
+        response, seconds = timed(lambda: check(client))
+        release.cancel()
+        holder.rollback()
+
+    assert response.status_code == 503
+    assert seconds < ANSWER_WITHIN
+    assert check(client).status_code == 200
+    assert audited_checks(app) == 2
 
 
 # --- late answers, on both backends ------------------------------------------------
