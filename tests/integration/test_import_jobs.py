@@ -71,6 +71,12 @@ def latest_job(engine) -> bulk_jobs.ImportJob | None:
         return None if job_id is None else bulk_jobs.find(conn, job_id)
 
 
+def lines_journaled(engine) -> bool:
+    """True once a batch of contacts and domains has committed (with its journal row)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(import_undo).where(import_undo.c.kind != "accounts")) > 0
+
+
 CHILD = textwrap.dedent(
     """
     import sys
@@ -89,7 +95,9 @@ def killed_while_writing(database_url: str, path: Path, engine) -> bulk_jobs.Imp
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and child.poll() is None:
             job = latest_job(engine)
-            if job is not None and job.phase == "writing" and (job.rows_written or engine.dialect.name != "sqlite"):
+            # On SQLite, once a batch has committed (its journal row with it); PostgreSQL writes in one transaction.
+            wrote = engine.dialect.name != "sqlite" or lines_journaled(engine)
+            if job is not None and job.phase == "writing" and wrote:
                 os.kill(child.pid, signal.SIGKILL)
                 break
             time.sleep(0.02)
