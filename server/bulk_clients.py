@@ -2,9 +2,10 @@
 
 A clients file (up to millions of rows) is copied into a temporary staging
 table, checked there (a domain or contact given to two accounts), counted
-against what is stored, then upserted with one `INSERT … SELECT … ON CONFLICT`
-per table, so memory stays flat whatever the file's size. PostgreSQL loads the
-staging table with COPY; SQLite with executemany. Exports are streamed.
+against what is stored, then written by bulk_merge.py with `INSERT … SELECT …
+ON CONFLICT` a batch of staged lines at a time, so memory stays flat whatever
+the file's size. PostgreSQL loads the staging table with COPY; SQLite with
+executemany. Exports are streamed.
 
 SQLAlchemy Core only; every function takes a Connection and the caller owns the
 transaction. Supports the SQLite and PostgreSQL dialects. Must not import Flask.
