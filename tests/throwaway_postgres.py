@@ -85,7 +85,10 @@ class ThrowawayPostgres:
         timer = threading.Timer(at_most, thaw)
         try:
             for pid in self.pids():
-                os.kill(pid, signal.SIGSTOP)
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:  # a backend that ended since it was listed needs no stopping
+                    continue
                 stopped.append(pid)
             timer.start()
             yield stopped
