@@ -2,9 +2,10 @@
 
 A clients file (up to millions of rows) is copied into a temporary staging
 table, checked there (a domain or contact given to two accounts), counted
-against what is stored, then upserted with one `INSERT … SELECT … ON CONFLICT`
-per table, so memory stays flat whatever the file's size. PostgreSQL loads the
-staging table with COPY; SQLite with executemany. Exports are streamed.
+against what is stored, then written by bulk_merge.py with `INSERT … SELECT …
+ON CONFLICT` a batch of staged lines at a time, so memory stays flat whatever
+the file's size. PostgreSQL loads the staging table with COPY; SQLite with
+executemany. Exports are streamed.
 
 SQLAlchemy Core only; every function takes a Connection and the caller owns the
 transaction. Supports the SQLite and PostgreSQL dialects. Must not import Flask.
@@ -14,13 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    DateTime,
     Integer,
     MetaData,
     String,
@@ -30,13 +29,11 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import tables as t
-from .csv_formats import SOURCE
 
 # Temporary: it lives as long as the connection (SQLite) or the transaction
 # (PostgreSQL, ON COMMIT DROP), is never seen by other sessions, and is not in
@@ -163,10 +160,7 @@ def _count(conn: Connection, staged, stored) -> Staged:
     return Staged(*conn.execute(query).one())
 
 
-# --- upserts ---------------------------------------------------------------------
-# Each is one INSERT … SELECT … ON CONFLICT DO UPDATE over the staging table. The
-# update is skipped where nothing changed, so re-importing the same file rewrites
-# no row (no write amplification, no dead tuples on PostgreSQL).
+# --- writing (bulk_merge.py batches these) ------------------------------------------------------
 
 
 def dialect_insert(conn: Connection, table: Table):
@@ -177,90 +171,13 @@ def dialect_insert(conn: Connection, table: Table):
     return dialects[conn.dialect.name].insert(table)
 
 
-def _changed(table: Table, new: dict) -> ColumnElement[bool]:
-    """True where any column of `table` would get a different value from `new` (NULL-safe)."""
-    return or_(*(table.c[name].is_distinct_from(value) for name, value in new.items()))
+def changed(table: Table, new: dict) -> ColumnElement[bool]:
+    """True where any column of `table` would get a different value from `new` (NULL-safe).
 
-
-def upsert_clients(conn: Connection, now: datetime, counts: dict[str, Staged], *, keep_names: bool) -> None:
-    """Write the staged file: accounts by name, then domains and contacts by key (in a file, the last row wins).
-
-    `keep_names` leaves stored contact names alone (for a file without a ContactName column).
+    An upsert updates only where this holds, so re-importing the same file rewrites no row (no write
+    amplification, no dead tuples on PostgreSQL).
     """
-    _upsert_accounts(conn, now)
-    _upsert_domains(conn, dedupe=counts["domains"].repeated)
-    _upsert_contacts(conn, dedupe=counts["contacts"].repeated, keep_names=keep_names)
-
-
-def _upsert_accounts(conn: Connection, now: datetime) -> None:
-    accounts = t.client_accounts
-    # Rows agree on an account's owner (checked before), so max() just picks the one given, if any.
-    rows = (
-        select(
-            client_rows.c.account,
-            func.max(client_rows.c.owner),
-            literal(SOURCE),
-            literal(now, DateTime(timezone=True)),
-        )
-        .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
-        .group_by(client_rows.c.account)
-    )
-    statement = dialect_insert(conn, accounts).from_select(["name", "owner_email", "source", "updated_at"], rows)
-    # An empty OwnerEmail keeps the stored owner, as store.ensure_account does.
-    new = {
-        "owner_email": func.coalesce(statement.excluded.owner_email, accounts.c.owner_email),
-        "source": statement.excluded.source,
-    }
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[accounts.c.name],
-            set_={**new, "updated_at": statement.excluded.updated_at},
-            where=_changed(accounts, new),
-        )
-    )
-
-
-def _staged_rows(key, dedupe: bool) -> ColumnElement[bool]:
-    """The staged rows that give a `key`; with `dedupe`, only the last row of each key."""
-    if not dedupe:
-        return key.is_not(None)
-    last_rows = select(func.max(client_rows.c.line)).where(key.is_not(None)).group_by(key)
-    return client_rows.c.line.in_(last_rows)
-
-
-def _upsert_domains(conn: Connection, *, dedupe: bool) -> None:
-    domains, accounts = t.client_domains, t.client_accounts
-    rows = (
-        select(client_rows.c.domain, accounts.c.id, literal(SOURCE))
-        .join(accounts, accounts.c.name == client_rows.c.account)
-        .where(_staged_rows(client_rows.c.domain, dedupe))
-    )
-    statement = dialect_insert(conn, domains).from_select(["domain", "account_id", "source"], rows)
-    new = {name: statement.excluded[name] for name in ("account_id", "source")}
-    conn.execute(
-        statement.on_conflict_do_update(index_elements=[domains.c.domain], set_=new, where=_changed(domains, new))
-    )
-
-
-def _upsert_contacts(conn: Connection, *, dedupe: bool, keep_names: bool) -> None:
-    contacts, accounts = t.client_contacts, t.client_accounts
-    rows = (
-        select(
-            client_rows.c.contact_key,
-            client_rows.c.contact_email,
-            client_rows.c.contact_name,
-            accounts.c.id,
-            literal(SOURCE),
-        )
-        .join(accounts, accounts.c.name == client_rows.c.account)
-        .where(_staged_rows(client_rows.c.contact_key, dedupe))
-    )
-    statement = dialect_insert(conn, contacts).from_select(["match_key", "email", "name", "account_id", "source"], rows)
-    updated = ("email", "account_id", "source") if keep_names else ("email", "name", "account_id", "source")
-    new = {name: statement.excluded[name] for name in updated}
-    conn.execute(
-        statement.on_conflict_do_update(index_elements=[contacts.c.match_key], set_=new, where=_changed(contacts, new))
-    )
+    return or_(*(table.c[name].is_distinct_from(value) for name, value in new.items()))
 
 
 # --- export ----------------------------------------------------------------------------

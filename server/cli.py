@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine
 
-from . import db, demo, exports, imports
+from . import db, demo, exports, import_jobs, imports
 from .auth.entra import EntraSettings
 from .csv_formats import CLIENTS, DEPARTURES, CsvFormat
 from .manifests import gmail, outlook, package
@@ -106,6 +106,8 @@ def _run_import(service: Callable[..., imports.ImportReport], file: Path, dry_ru
         report = service(_migrated_engine(), file, dry_run=dry_run, now=datetime.now(UTC), actor=actor)
     except imports.FileChanged as exc:
         raise click.ClickException(f"{file}: {exc}") from None
+    except import_jobs.ImportBusy as exc:
+        raise click.ClickException(f"{file}: nothing imported: {import_jobs.busy_message(exc)}") from None
     if report.ok:
         click.echo(report.summary())
         return

@@ -329,6 +329,41 @@ MAIL_SETTINGS: dict[str, tuple[Any, Any, str]] = {
 }
 
 
+# --- database time bounds (issue 12) ---------------------------------------------------
+
+
+def _timeout_seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 60:
+        raise SettingError("give seconds, more than 0 and at most 60")
+    return value
+
+
+DATABASE_SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    "DB_CONNECT_TIMEOUT_SECONDS": (
+        1.0,
+        _timeout_seconds,
+        "PostgreSQL: seconds to open a connection before the request gets a 503",
+    ),
+    "DB_CHECK_TIMEOUT_MS": (
+        1000,
+        _positive_int,
+        "longest one statement of the send-time check and /readyz may take (PostgreSQL's statement_timeout, plus"
+        " 0.5 s for a server that does not answer at all; SQLite's busy timeout)",
+    ),
+    "DB_STATEMENT_TIMEOUT_MS": (
+        20_000,
+        _positive_int,
+        "the same for everything else: the admin console, sign-off, imports, syncs, housekeeping",
+    ),
+    "DB_POOL_TIMEOUT_SECONDS": (
+        1.0,
+        _timeout_seconds,
+        "seconds a request waits for a free pooled database connection before a 503",
+    ),
+}
+
+
 # --- admin-console sign-in with Microsoft and Google (issue 6) ------------------------
 
 ROLE_NAMES = ("admin", "hr", "viewer")  # web.access.Role's values (this module must not import the web layer)
@@ -586,6 +621,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
         "largest CSV file (bytes) an admin may upload on the Departures and Clients pages (other requests keep"
         " their own limit)",
     ),
+    "UPLOAD_BACKGROUND_BYTES": (
+        5_000_000,
+        _positive_int,
+        "an uploaded CSV file larger than this (bytes) is imported by a background job whose page shows its"
+        " progress; smaller ones are imported within the request",
+    ),
 }
 
 SETTINGS.update(SYNC_SETTINGS)
@@ -594,6 +635,7 @@ SETTINGS.update(SIGNIN_SETTINGS)
 SETTINGS.update(GMAIL_SETTINGS)
 SETTINGS.update(LIMIT_SETTINGS)
 SETTINGS.update(RETENTION_SETTINGS)
+SETTINGS.update(DATABASE_SETTINGS)
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The database connection of a Flask app: engine creation, migrations, and the `db` CLI.
 
-`init_app(app)` creates one SQLAlchemy engine per app from `DATABASE_URL`
-(default: SQLite under the instance folder); `engine()` returns it inside a
-request or app context. Migrations are Alembic's, run in-process.
+`init_app(app)` creates two SQLAlchemy engines per app from `DATABASE_URL`
+(default: SQLite under the instance folder), each with its time bounds
+(db_timeouts): `check_engine()` for the add-in's send-time check and /readyz,
+short; `engine()` for everything else. Migrations are Alembic's, run in-process.
 
 Only this module, auth and web/* know Flask.
 """
@@ -20,32 +21,52 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event
 
+from . import db_timeouts
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def init_app(app: Flask) -> None:
-    url = app.config["DATABASE_URL"]
-    app.extensions["leaverguard.engine"] = make_engine(url)
-    app.extensions["leaverguard.check_engine"] = make_engine(url, autocommit=True)
+    """Two engines on DATABASE_URL with the configured time bounds, and one breaker for both (one server)."""
+    url, config, breaker = app.config["DATABASE_URL"], app.config, db_timeouts.Breaker()
+    common = {
+        "connect_seconds": config["DB_CONNECT_TIMEOUT_SECONDS"],
+        "pool_seconds": config["DB_POOL_TIMEOUT_SECONDS"],
+    }
+    general = db_timeouts.Bounds(statement_ms=config["DB_STATEMENT_TIMEOUT_MS"], **common)
+    check = db_timeouts.Bounds(statement_ms=config["DB_CHECK_TIMEOUT_MS"], **common)
+    app.extensions["leaverguard.engine"] = make_engine(url, bounds=general, breaker=breaker)
+    app.extensions["leaverguard.check_engine"] = make_engine(url, autocommit=True, bounds=check, breaker=breaker)
     app.cli.add_command(db_cli)
 
 
-def make_engine(url: str, *, autocommit: bool = False) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout.
+def make_engine(
+    url: str,
+    *,
+    autocommit: bool = False,
+    bounds: db_timeouts.Bounds | None = None,
+    breaker: db_timeouts.Breaker | None = None,
+) -> Engine:
+    """An engine for `url` with time `bounds` (db_timeouts); SQLite gets foreign keys and WAL.
 
     `autocommit` engines are for the send-time check: its reads need no
     transaction and its one write (the audit row) is a single INSERT, so it
     spares the BEGIN and COMMIT round trips (~0.6 ms on PostgreSQL).
     """
-    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    bounds = bounds or db_timeouts.Bounds()
+    options = db_timeouts.engine_arguments(url, bounds)
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **options)
+        engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip on every check. A connection the server
     # dropped fails one request with a 503 (the add-in's fail mode handles it) and
     # the pool reconnects; pool_recycle retires connections before idle timeouts.
-    return create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10, **options)
+    engine = create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10, **options)
+    db_timeouts.install(engine, bounds, breaker or db_timeouts.Breaker())
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

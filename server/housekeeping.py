@@ -1,4 +1,5 @@
-"""The timed work of a LeaverGuard process: deliver queued mail, remind HR, expire old requests, purge.
+"""The timed work of a LeaverGuard process: deliver queued mail, remind HR, expire old requests, undo dead imports,
+purge.
 
 `run_once()` does one round (the `flask approvals tick` command, for cron);
 `Housekeeper` repeats it on a daemon thread every HOUSEKEEPING_INTERVAL
@@ -20,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from . import import_jobs
 from .adapters.mail import Transport
 from .retention import RetentionSettings
 from .services import mailing, retention, signoff
@@ -33,6 +35,7 @@ class Round:
     expired: int
     delivery: mailing.Delivery
     purged: retention.Purged
+    imports_undone: int = 0  # import jobs whose process died (import_jobs.recover)
 
 
 def run_once(
@@ -44,14 +47,16 @@ def run_once(
     mail_from: str,
     now: datetime,
 ) -> Round:
-    """Reminders and expiry first (they queue mail), then deliver everything that is due, then a bounded purge.
+    """Reminders and expiry first (they queue mail), then deliver everything that is due, then dead imports,
+    then a bounded purge.
 
     The purge comes last: a request expired in this round may lose its content in the same round, once its
     mail to the sender has been sent.
     """
     reminded, expired = signoff.remind_and_expire(engine, settings=settings, now=now)
     delivery = mailing.deliver_due(engine, transport, sender=mail_from, now=now)
-    return Round(reminded, expired, delivery, retention.purge(engine, retain, now))
+    undone = import_jobs.recover(engine, now)
+    return Round(reminded, expired, delivery, retention.purge(engine, retain, now), undone)
 
 
 class Housekeeper:

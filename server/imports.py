@@ -13,9 +13,13 @@ Memory, by design:
   an alias given twice; then, if it is clean, to write it in one transaction,
   1,000 people at a time (bulk_departures.upsert_departures, store.save_departure's rules);
 - a clients file (up to millions of rows) is read once, 10,000 rows at a time,
-  into a temporary staging table (bulk_clients.py); the checks across rows, the counts
-  and the upsert run in SQL inside one transaction, so memory does not grow
-  with the file.
+  into a temporary staging table (bulk_clients.py); the checks across rows and the
+  counts run in SQL, then bulk_merge.py writes it in bounded batches (one
+  transaction on PostgreSQL; short ones with an undo journal on SQLite, so checks
+  are not locked out), so memory does not grow with the file.
+
+An import that writes a clients file runs as an import job (import_jobs.py): one
+at a time, and undone if its process dies half-way.
 
 Must not import Flask.
 """
@@ -25,14 +29,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 
-from . import bulk_clients, bulk_departures, store
+from . import bulk_clients, bulk_departures, bulk_merge, import_jobs, store
 from .csv_formats import (
     CLIENTS,
     DEPARTURES,
@@ -50,6 +53,7 @@ from .csv_formats import (
     read_records,
     work_addresses,
 )
+from .import_report import ImportReport, Tally, failed_report
 from .model import Departure, normalise_address
 
 #: Rows sent to the database at a time (a departure brings its aliases and personal addresses).
@@ -66,47 +70,6 @@ _CLIENT_CROSS_CHECKS = (
     ("ContactEmail", "contact_key", "contact_email", "account", "contacts"),
     ("OwnerEmail", "account", "owner", "owner", "accounts"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """Keys of one kind in a file: how many are new, how many were already stored."""
-
-    added: int = 0
-    updated: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    """What an import did (or, on a dry run or with errors, would have done)."""
-
-    kind: str
-    rows: int
-    tallies: dict[str, Tally] = field(default_factory=dict)
-    errors: tuple[LineError, ...] = ()
-    more_errors: int = 0
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def problems(self) -> int:
-        return len(self.errors) + self.more_errors
-
-    @property
-    def written(self) -> bool:
-        return self.ok and not self.dry_run
-
-    def summary(self) -> str:
-        """One line for people: rows read and what was added and updated."""
-        counts = "; ".join(f"{name} {t.added} added, {t.updated} updated" for name, t in self.tallies.items())
-        if not self.ok:
-            return f"{self.kind}: {self.rows} rows read, {self.problems} problems; nothing written"
-        if self.dry_run:
-            return f"{self.kind} (dry run, nothing written): {self.rows} rows checked; {counts}"
-        return f"{self.kind}: {self.rows} rows imported; {counts}"
 
 
 @contextmanager
@@ -147,22 +110,28 @@ class _Reading:
                 yield parsed
 
 
-def _failed(kind: str, rows: int, errors: ErrorLog) -> ImportReport:
-    return ImportReport(kind, rows, errors=errors.shown, more_errors=errors.more)
-
-
 # --- departures ------------------------------------------------------------------
 
 
 def import_departures(
-    engine: Engine, source: Source, *, dry_run: bool = False, now: datetime, actor: str = "cli"
+    engine: Engine,
+    source: Source,
+    *,
+    dry_run: bool = False,
+    now: datetime,
+    actor: str = "cli",
+    job: import_jobs.Job | None = None,
 ) -> ImportReport:
-    """Check a departures file, then (unless `dry_run`) upsert every row in one transaction."""
+    """Check a departures file, then (unless `dry_run`) upsert every row in one transaction.
+
+    A register is small (thousands of people): one short transaction, on SQLite too. As `job`, the job's
+    end commits with it.
+    """
     with _opened(source) as stream:
         with engine.connect() as conn:
             rows, keys, errors = _check_departures(conn, stream)
         if errors:
-            return _failed(DEPARTURES.name, rows, errors)
+            return failed_report(DEPARTURES.name, rows, errors)
         with engine.begin() as conn:
             existing = bulk_departures.existing_departure_keys(conn, keys)
             tally = Tally(added=len(keys) - len(existing), updated=len(existing))
@@ -171,6 +140,8 @@ def import_departures(
                 stream.seek(0)
                 _write_departures(conn, stream, now)
                 _audit(conn, report, now, actor)
+                if job is not None:
+                    job.done_in(conn, report.as_json())
     return report
 
 
@@ -222,22 +193,46 @@ def _write_departure_batch(conn: Connection, batch: list[Departure], columns: fr
 
 
 def import_clients(
-    engine: Engine, source: Source, *, dry_run: bool = False, now: datetime, actor: str = "cli"
+    engine: Engine,
+    source: Source,
+    *,
+    dry_run: bool = False,
+    now: datetime,
+    actor: str = "cli",
+    job: import_jobs.Job | None = None,
 ) -> ImportReport:
-    """Check a clients file and (unless `dry_run`) upsert it, all in one transaction."""
+    """Check a clients file and (unless `dry_run`) write it, all or nothing, in bounded batches (bulk_merge.py).
+
+    A write runs as `job` (an import job the caller keeps running), or as a job of its own, created once the
+    file is found good: import_jobs.ImportBusy while another clients import runs.
+    """
     with _opened(source) as stream, engine.connect() as conn:
         try:
-            with conn.begin() as transaction:
-                report, counts, columns = _stage_and_check_clients(conn, stream, dry_run)
-                if not report.written:
-                    transaction.rollback()
-                    return report
-                bulk_clients.upsert_clients(conn, now, counts, keep_names="ContactName" not in columns)
-                _audit(conn, report, now, actor)
+            report, counts, columns = _stage_and_check_clients(conn, stream, dry_run)
+            if not report.written:
                 return report
+            plan = bulk_merge.prepare(conn, counts, keep_names="ContactName" not in columns)
+            own = job is None
+            if job is None:
+                job = import_jobs.create(engine, kind="clients", actor=actor, filename=_name(source), now=now)
+            with import_jobs.running(job) if own else nullcontext():
+                job.phase("writing", rows_total=report.rows)
+
+                def finish(last: Connection) -> None:
+                    _audit(last, report, now, actor)
+                    job.done_in(last, report.as_json())
+
+                bulk_merge.merge(conn, plan, now, job_id=job.id, after_batch=job.wrote, finish=finish)
+            return report
         finally:
+            conn.rollback()  # what is left open: the staging transaction of a report, or one that failed
             with conn.begin():
                 bulk_clients.drop_staging(conn)
+                bulk_merge.drop_temporary(conn)
+
+
+def _name(source: Source) -> str:
+    return os.path.basename(source) if isinstance(source, str | os.PathLike) else ""
 
 
 def _stage_and_check_clients(
@@ -255,7 +250,7 @@ def _stage_and_check_clients(
                 claimed_twice(line, column, value, first, agreed) for line, value, first, agreed in conflicts
             )
     if reading.errors:
-        return _failed(CLIENTS.name, reading.rows, reading.errors), counts, reading.columns
+        return failed_report(CLIENTS.name, reading.rows, reading.errors), counts, reading.columns
     tallies = {name: Tally(c.keys - c.stored, c.stored) for name, c in counts.items()}
     return ImportReport(CLIENTS.name, reading.rows, tallies, dry_run=dry_run), counts, reading.columns
 

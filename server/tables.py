@@ -282,3 +282,39 @@ pending_uploads = Table(
     Column("content", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# One row per CSV import that writes (issue 12): from the command line, the console, or a background job
+# of the console. `slot` is the kind while the job runs and NULL once it ended, so its unique index lets
+# one import of a kind run at a time across every process. `heartbeat_at` moves while the job's process
+# lives; a running job whose heartbeat is stale died with its process (services/import_jobs.py).
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("slot", String(20), unique=True),
+    Column("phase", String(20), nullable=False),
+    Column("rows_total", Integer, nullable=False, default=0),
+    Column("rows_written", Integer, nullable=False, default=0),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("report", JSON),
+    Column("error", Text),
+)
+
+# What a SQLite import overwrote, one row per batch it wrote (bulk_merge.py): the keys it added and the
+# previous values of the rows it changed, so that an import whose process died is undone. Deleted in the
+# transaction that completes the import.
+import_undo = Table(
+    "import_undo",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", Integer, ForeignKey("import_jobs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("added", JSON, nullable=False),
+    Column("changed", JSON, nullable=False),
+)

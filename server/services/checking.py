@@ -8,7 +8,8 @@ Must not import Flask.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -100,13 +101,22 @@ class SettingsCache:
 
 
 def check_message(
-    engine: Engine, request: CheckRequest, *, now: datetime, settings_cache: SettingsCache | None = None
+    engine: Engine,
+    request: CheckRequest,
+    *,
+    now: datetime,
+    settings_cache: SettingsCache | None = None,
+    answer_by: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CheckResult:
     """Decide on one outgoing message; a `send` check also writes one audit row.
 
     The audit row is a single INSERT, so `engine` may be an autocommit engine
     (the web layer's is: it spares two round trips); with a transactional one
-    the reads and the write share a transaction.
+    the reads and the write share a transaction. It is the check's last
+    database work, so a check whose reads failed writes none. When it is
+    written after `answer_by` (a `clock()` time: when the caller stops
+    waiting), the row says `late`: the answer most likely reached nobody.
 
     Only for a sender who is leaving are the recipients looked up and the
     subject and body read (to fingerprint the message and look for signals).
@@ -131,7 +141,8 @@ def check_message(
                     message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
                 )
         if request.mode == CheckMode.SEND:
-            _audit_check(conn, request, who, decision, digest, now)
+            late = answer_by is not None and clock() > answer_by
+            _audit_check(conn, request, who, decision, digest, now, late=late)
     rendered = render(decision, request.locale, settings.texts)
     return CheckResult(decision, digest, rendered, _current_approval(approvals, now), sender, clients, who)
 
@@ -190,7 +201,14 @@ def _current_approval(approvals: list[Approval], now: datetime) -> Approval | No
 
 
 def _audit_check(
-    conn: Connection, request: CheckRequest, who: Address, decision: Decision, digest: str | None, now: datetime
+    conn: Connection,
+    request: CheckRequest,
+    who: Address,
+    decision: Decision,
+    digest: str | None,
+    now: datetime,
+    *,
+    late: bool,
 ) -> None:
     """One audit row per send: who, verdict, codes and flagged recipients; never the subject or body."""
     details = {
@@ -210,6 +228,8 @@ def _audit_check(
             | {k: v for k, v in f.params if k not in CONTENT_PARAMS}  # they quote the message: left out
             for f in decision.findings
         ]
+    if late:
+        details["late"] = True
     store.record_audit(
         conn,
         at=now,

@@ -4,8 +4,10 @@ The file waits in the database (pending_uploads) under a random id, for the
 person who uploaded it only, for at most a day: uploads older than that are
 deleted whenever a new one is kept. The preview is the import's own dry run,
 so it reports exactly what the import will do; the confirmation takes the
-upload (only one of two clicks gets it) and runs the real import, which is
-all-or-nothing and writes the import's audit row with the signed-in actor.
+upload (only one of two clicks gets it) and runs the real import as an import
+job (import_jobs.py), which is all-or-nothing and writes the import's audit row
+with the signed-in actor: in the request, or, for a file too big for one, on a
+thread of its own whose page shows its progress.
 
 Must not import Flask.
 """
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from .. import imports
+from .. import import_jobs, imports
 from ..console import uploads_store as pending
 from ..console.uploads_store import Upload
 
@@ -70,19 +72,50 @@ def preview(engine: Engine, upload: Upload, *, now: datetime) -> imports.ImportR
 
 
 def confirm(engine: Engine, upload_id: str, *, actor: str, now: datetime) -> tuple[Upload, imports.ImportReport]:
-    """Import the upload for real; a file with problems writes nothing and waits again for its preview."""
-    upload = find(engine, upload_id, actor=actor, now=now)
-    with engine.begin() as conn:
-        if not pending.take_upload(conn, upload_id):
-            raise UnknownUpload(upload_id)  # a second click, or a cancel, got it first
+    """Import the upload now, as a job (import_jobs); a file with problems writes nothing and waits again."""
+    upload, job = _start(engine, upload_id, actor=actor, now=now)
     try:
-        report = IMPORTERS[upload.kind](engine, io.BytesIO(upload.content), now=now, actor=actor)
+        report = _run(engine, upload, job, now)
     except Exception:
         _put_back(engine, upload)
         raise
     if not report.written:
         _put_back(engine, upload)
     return upload, report
+
+
+def confirm_in_background(engine: Engine, upload_id: str, *, actor: str, now: datetime) -> tuple[Upload, int]:
+    """Start importing the upload on a thread of its own; the job's id (its page follows it).
+
+    For files whose import outlasts a request. The result is the same as `confirm`'s, all or nothing; a
+    file with problems ends the job failed with its report (the upload is gone: upload it again).
+    """
+    upload, job = _start(engine, upload_id, actor=actor, now=now)
+    import_jobs.start_in_background(job, lambda running: _run(engine, upload, running, now))
+    return upload, job.id
+
+
+def _start(engine: Engine, upload_id: str, *, actor: str, now: datetime) -> tuple[Upload, import_jobs.Job]:
+    """Take the upload (only one of two clicks gets it) and start its job; ImportBusy puts it back."""
+    upload = find(engine, upload_id, actor=actor, now=now)
+    with engine.begin() as conn:
+        if not pending.take_upload(conn, upload_id):
+            raise UnknownUpload(upload_id)  # a second click, or a cancel, got it first
+    try:
+        job = import_jobs.create(engine, kind=upload.kind, actor=actor, filename=upload.filename, now=now)
+    except import_jobs.ImportBusy:
+        _put_back(engine, upload)
+        raise
+    return upload, job
+
+
+def _run(engine: Engine, upload: Upload, job: import_jobs.Job, now: datetime) -> imports.ImportReport:
+    with import_jobs.running(job):
+        stream = io.BytesIO(upload.content)
+        report = IMPORTERS[upload.kind](engine, stream, now=now, actor=upload.actor, job=job)
+        if not report.written:
+            import_jobs.fail(job, "The file has problems; nothing was imported.", report.as_json())
+    return report
 
 
 def cancel(engine: Engine, upload_id: str, *, actor: str, now: datetime) -> Upload:

@@ -23,6 +23,7 @@ from ..approval_texts import text
 from ..approvals import Refusal
 from ..auth import AuthError, Identity, verifiers
 from ..services import signoff
+from .addin_files import REQUEST_TIMEOUT_MS
 from .check_payload import is_preview, parse_approval, parse_check, unread_check
 from .errors import ApiError, error_response
 
@@ -81,6 +82,7 @@ def _has_lone_surrogate(data) -> bool:
 
 @bp.post("/check")
 def check():
+    arrived = time.monotonic()  # the add-in's own timeout started a little earlier
     identity = authenticated()
     check_request = _check_request(identity)
     started = time.perf_counter()
@@ -89,6 +91,7 @@ def check():
         check_request,
         now=datetime.now(UTC),
         settings_cache=current_app.extensions["leaverguard.settings_cache"],
+        answer_by=arrived + REQUEST_TIMEOUT_MS / 1000,  # the add-in stops waiting then
     )
     log.info(
         "check decided",

@@ -1,6 +1,8 @@
 """Fixtures of the integration tests beyond tests/conftest.py."""
 
+import csv
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from jwt import PyJWK
@@ -10,6 +12,8 @@ from server.auth import DevVerifier, Verifiers
 from server.auth.entra import EntraSettings, EntraVerifier
 from server.auth.entra_keys import SigningKeys
 from tests import entra_tokens as entra_tokens_module
+
+from ..throwaway_postgres import throwaway_postgres
 
 
 @pytest.fixture
@@ -78,3 +82,32 @@ def entra_tokens(app):
         return {"Authorization": f"Bearer {entra_tokens_module.token(key, build(**claims))}"}
 
     return sign
+
+
+@pytest.fixture(scope="module")
+def own_postgres():
+    """A PostgreSQL server of this module's own (tests/throwaway_postgres.py), which its tests may freeze."""
+    with throwaway_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def clients_file(tmp_path):
+    """Writes a clients file of `contacts` contacts: 100 contacts and 10 domains per account (bench/import_bench.py's
+    shape), contact `n` being person<n>@client<account>-0.example and domain `d` client<account>-<d>.example."""
+
+    def write(contacts: int, name: str = "clients.csv") -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["Account", "Domain", "ContactEmail", "ContactName", "OwnerEmail"])
+            for account in range(contacts // 100):
+                label, owner = f"Account {account:05d}", f"owner{account % 50}@northwind.example"
+                writer.writerows([label, f"client{account:05d}-{d}.example", "", "", owner] for d in range(10))
+                writer.writerows(
+                    [label, "", f"person{account * 100 + c}@client{account:05d}-0.example", f"Person {c}", owner]
+                    for c in range(100)
+                )
+        return path
+
+    return write

@@ -16,12 +16,15 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ... import db
+from ... import db, import_jobs
 from ...services import uploads
 from ..access import Permission, can, requires
 from ..signin import current_user, verify_csrf
 from . import bp
 from .forms import who
+from .import_job_view import job_view
+
+MAX_ID = 2**31 - 1  # ids beyond a database integer are no job (and must not reach the database)
 
 EDIT = {"departures": Permission.EDIT_DEPARTURES, "clients": Permission.EDIT_CLIENTS}
 LIST_PAGE = {"departures": "admin.departures", "clients": "admin.clients"}
@@ -71,12 +74,29 @@ def upload_preview(upload_id: str):
 def confirm_upload(upload_id: str):
     _may_import()
     verify_csrf()
-    _may_import(uploads.find(db.engine(), upload_id, actor=current_user(), now=datetime.now(UTC)).kind)
+    waiting = uploads.find(db.engine(), upload_id, actor=current_user(), now=datetime.now(UTC))
+    _may_import(waiting.kind)
+    if len(waiting.content) > current_app.config["UPLOAD_BACKGROUND_BYTES"]:  # too long for one request
+        _, job_id = uploads.confirm_in_background(db.engine(), upload_id, **who())
+        return redirect(url_for("admin.import_job", job_id=job_id))
     done, report = uploads.confirm(db.engine(), upload_id, **who())
     if not report.written:
         return _preview(done, report, status=400)
     flash(f"Imported {done.filename}: {report.summary()}", "ok")
     return redirect(url_for(LIST_PAGE[done.kind]))
+
+
+@bp.get("/imports/<int:job_id>")
+@requires(Permission.READ)
+def import_job(job_id: int):
+    """An import job: its progress while it runs (the page refreshes itself), then its report or why it failed."""
+    _may_import()
+    job = import_jobs.find(db.engine(), job_id) if job_id <= MAX_ID else None
+    if job is None:
+        abort(404, description=f"There is no import job {job_id}.")
+    _may_import(job.kind)
+    shown = job_view(job, datetime.now(UTC))
+    return render_template("admin/import_job.html", job=job, shown=shown, list_page=LIST_PAGE[job.kind])
 
 
 @bp.post("/uploads/<upload_id>/cancel")
@@ -96,6 +116,13 @@ def unknown_upload(_exc: uploads.UnknownUpload):
         " someone else, or never existed. Upload the file again from the Departures or Clients page."
     )
     return render_template("error.html", code=404, name="Not Found", description=description), 404
+
+
+@bp.errorhandler(import_jobs.ImportBusy)
+def import_busy(exc: import_jobs.ImportBusy):
+    description = f"Nothing was imported: {import_jobs.busy_message(exc)}. Your upload still waits for you."
+    page = render_template("error.html", code=409, name="Another import is running", description=description)
+    return page, 409
 
 
 @bp.errorhandler(uploads.ExpiredUpload)
