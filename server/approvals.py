@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from .limits import TOO_MANY_RECIPIENTS, UNREADABLE_RECIPIENT
 from .model import (
     Address,
     ApprovalStatus,
@@ -119,15 +120,22 @@ def approvers_for(
     return tuple(sorted(routed or hr))
 
 
+#: Findings about recipients the check could not classify (limits.py): whose accounts nobody knows.
+UNCLASSIFIED_RECIPIENTS = frozenset({UNREADABLE_RECIPIENT, TOO_MANY_RECIPIENTS})
+
+
 def accounts_touched(clients: Mapping[str, ClientMatch], findings: Iterable[Finding]) -> set[str | None]:
     """What approvers_for routes by: every client recipient's account, None for a held recipient on no account.
 
     `clients` are the check's matches by recipient key; a recipient of a finding that holds the message for
-    sign-off but is on no client account (a webmail address under a stricter ladder) needs HR.
+    sign-off but is on no client account (a webmail address under a stricter ladder) needs HR, and so does a
+    recipient the check could not classify (unreadable, or past the recipient limit): its account is unknown,
+    so no route may speak for it.
     """
     accounts: set[str | None] = {match.account_name for match in clients.values()}
     held = identity_keys(*(r for f in findings if f.verdict == Verdict.REQUIRE_APPROVAL for r in f.recipients))
-    if held - clients.keys():
+    unclassified = any(f.code in UNCLASSIFIED_RECIPIENTS for f in findings)
+    if unclassified or held - clients.keys():
         accounts.add(None)
     return accounts
 

@@ -175,6 +175,23 @@ def test_a_cc_on_an_unrouted_account_sends_the_request_to_hr(app, client, engine
     assert mailed(engine) == [HR]
 
 
+@pytest.mark.parametrize(
+    "cc",
+    [
+        ['"ana.garcia"@gmail.com'],  # Fabrikam's contact, written so that the check cannot read it
+        ['"x"@fabrikam.example'],
+        [f"person{n}@contoso.example" for n in range(499)] + ["orders@fabrikam.example"],  # Fabrikam past the limit
+    ],
+    ids=["unreadable-contact", "unreadable-on-a-client-domain", "past-the-recipient-limit"],
+)
+def test_a_recipient_the_check_could_not_classify_sends_the_request_to_hr_not_to_the_route(app, client, engine, cc):
+    app.config["APPROVER_ROUTES"] = {"Contoso Ltd": (LEGAL,)}
+
+    assert ask(client, to=[KIM], cc=cc).status_code == 201
+
+    assert mailed(engine) == [HR]
+
+
 def test_a_message_to_one_routed_account_still_goes_to_that_accounts_route(app, client, engine):
     app.config["APPROVER_ROUTES"] = {"Contoso Ltd": (LEGAL,), "Fabrikam": (FRIEND,)}
 
