@@ -71,11 +71,16 @@ class Unread:
         return found
 
 
-def content_findings(message: OutgoingMessage) -> list[Finding]:
-    """Findings about the text and the attachments: cut, too many, or not bound by content."""
+def content_findings(message: OutgoingMessage, *, to_clients: bool) -> list[Finding]:
+    """Findings about the text and the attachments: cut, too many, or not bound by content.
+
+    `to_clients`: a client, or a recipient the check could not classify, is among the recipients.
+    """
     found = []
-    if message.cut.body:  # the end was not read for signals: never a silent allow
-        found.append(Finding(BODY_TRUNCATED, Verdict.WARN))
+    if message.cut.body:
+        # The end was not read for signals: never a silent allow, and to a client at least a sign-off, since a
+        # padded body may hide past the limit what a signal would have caught (the successor rule cannot ease it).
+        found.append(Finding(BODY_TRUNCATED, Verdict.REQUIRE_APPROVAL if to_clients else Verdict.WARN))
     if message.cut.attachments:
         count = len(message.attachments)
         limit = count - message.cut.attachments

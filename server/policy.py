@@ -95,7 +95,9 @@ def evaluate(
     unread = limits.Unread.of(message, limits.unknown_recipient_verdict(settings.ladder, phase))
     findings = _successor_rule(message, sender, judged, settings)
     findings += _solicitation_rule(message, sender, judged, unread, settings)
-    findings = _ladder_findings(judged, phase) + unread.findings(message) + findings + limits.content_findings(message)
+    to_clients = unread.present or any(j.cls in CLIENT_CLASSES for j in judged)
+    findings = _ladder_findings(judged, phase) + unread.findings(message) + findings
+    findings += limits.content_findings(message, to_clients=to_clients)
     verdict = strictest([*(j.verdict for j in judged), *(f.verdict for f in findings)])
     approval = _matching_approval(message, verdict, approvals, now)
     if approval is not None:

@@ -29,6 +29,7 @@ DMITRI = "dmitri@northwind.example"  # on garden leave
 ERIN = "erin@northwind.example"  # departed
 CAROL = "carol@northwind.example"  # not leaving
 KIM = "kim@contoso.example"  # a client contact
+BOB = "bob@northwind.example"  # Alice's successor
 HR = "hr@northwind.example"
 OUTSIDE = "someone@elsewhere.example"  # nobody's client
 JUNK = '"x y"@nowhere.example'
@@ -65,6 +66,8 @@ TRICKS = {
     "quoted local part": {"to": [QUOTED]},
     "body over 1 MB": {"to": [KIM], "body": EUROS},
     "blocked message padded past the body limit": {"to": [KIM], "body": SIGNAL + EUROS},
+    # The signal after the padding, and the successor in copy to ease the client's verdict to a warning.
+    "signal hidden after the padding": {"to": [KIM], "cc": [BOB], "body": EUROS + SIGNAL},
     "501 recipients": {"to": [f"p{i}@elsewhere.example" for i in range(501)]},
     "251 attachments": {"to": [OUTSIDE], "attachments": [{"name": f"f{i}.pdf", "size": i} for i in range(251)]},
 }
@@ -77,6 +80,7 @@ EXPECTED = [
     ("body over 1 MB", ALICE, "require_approval", "body_truncated"),
     ("body over 1 MB", DMITRI, "block", "body_truncated"),
     ("blocked message padded past the body limit", ALICE, "block", "solicitation_signal"),
+    ("signal hidden after the padding", ALICE, "require_approval", "body_truncated"),
     ("501 recipients", ALICE, "require_approval", "too_many_recipients"),
     ("501 recipients", DMITRI, "block", "too_many_recipients"),
     ("501 recipients", ERIN, "block", "too_many_recipients"),

@@ -24,7 +24,7 @@ from server.model import (
     default_ladder,
     fingerprint,
 )
-from tests.builders import NOW, make_departure, make_message, make_settings
+from tests.builders import NOW, client_contact, make_departure, make_message, make_settings
 
 ALLOW, WARN, SIGN_OFF, BLOCK = Verdict.ALLOW, Verdict.WARN, Verdict.REQUIRE_APPROVAL, Verdict.BLOCK
 OUTSIDE = "sales@supplier.example"  # nobody's client: allow during notice
@@ -136,6 +136,34 @@ def test_a_signal_in_the_body_steps_unread_recipients_up_with_the_clients():
         limits.TOO_MANY_RECIPIENTS: BLOCK,
         policy.SOLICITATION_SIGNAL: BLOCK,
     }
+
+
+CUT = Cut(body=True, body_sha256=HASH)
+KIM = "kim@contoso.example"
+
+
+@pytest.mark.parametrize(
+    ("to", "clients", "verdict"),
+    [
+        ([KIM, "bob@northwind.example"], {KIM: client_contact()}, SIGN_OFF),  # successor in copy: eased, not here
+        ([KIM], {KIM: client_contact()}, SIGN_OFF),
+        ([OUTSIDE], {}, WARN),  # nobody's client: a warning says what was not read
+    ],
+    ids=["client-with-successor", "client", "outsider"],
+)
+def test_a_body_cut_unread_past_the_limit_needs_sign_off_when_it_goes_to_a_client(to, clients, verdict):
+    """The unread end may hold what a signal would have caught (a padded body): a client mail is not eased past it."""
+    msg = message(to=to, cut=CUT, body="€" * 10 + " see you")
+    decision = policy.evaluate(msg, sender=make_departure(), recipients=clients, settings=make_settings(), now=NOW)
+
+    assert found(decision)[limits.BODY_TRUNCATED] == verdict
+    assert decision.verdict == verdict
+
+
+def test_a_body_cut_with_an_unreadable_recipient_needs_sign_off():
+    decision = decide(message(unreadable=[JUNK], cut=CUT))
+
+    assert found(decision)[limits.BODY_TRUNCATED] == SIGN_OFF
 
 
 def test_an_unreadable_value_is_named_once_and_cut_for_showing():
