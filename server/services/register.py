@@ -36,7 +36,7 @@ from ..console.register_forms import (
     taken_addresses,
 )
 from ..directory import phase_of
-from ..model import Departure, DepartureStatus, Phase
+from ..model import Departure, DepartureStatus, InvalidAddress, Phase, normalise_address
 from .editing import MANUAL, InvalidForm, NoSuchRecord, StaleVersion, is_synced, next_version, policy_today
 
 Versioned = register.Versioned
@@ -58,6 +58,21 @@ def listing(
         today = policy_today(conn, now)
         page = register.departure_page(conn, today=today, query=query, phase=phase, after=after, before=before)
     return Listing(page, {d.email: phase_of(d, today) for d in page.items}, today)
+
+
+def is_on_register(engine: Engine, address: str) -> bool:
+    """True when `address` (a primary address or an alias) has a departure record that is not withdrawn.
+
+    The console reads it for the signed-in person: someone whose departure HR has recorded keeps only
+    reading the console (web/access.py), whatever role they hold.
+    """
+    try:
+        key = normalise_address(address).key
+    except InvalidAddress:
+        return False
+    with engine.connect() as conn:
+        found = store.find_departure(conn, key)
+    return found is not None and found.status == DepartureStatus.ACTIVE
 
 
 def find(engine: Engine, departure_id: int, now: datetime) -> tuple[Versioned, Phase]:

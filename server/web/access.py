@@ -5,6 +5,10 @@ on every request so a change to those lists applies at once, plus any roles a si
 provider vouched for at sign-in (Entra ID group or app-role claims), kept in the session.
 A signed-in user without the permission a page needs gets a clear 403 page; nobody
 signed in is sent to /signin first.
+
+A person on the departures register (a record that is not withdrawn) keeps only READ,
+whatever their roles: otherwise a leaver with the hr or admin role could withdraw her
+own departure, loosen the policy or export the client directory on her way out.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
+from .. import db
+from ..services import register
 from .signin import current_user
 
 
@@ -50,6 +56,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.READ}),
 }
 
+#: What a person on the departures register may still do on the console.
+LEAVER_PERMISSIONS = frozenset({Permission.READ})
+
 SESSION_CLAIM_ROLES = "claim_roles"  # roles a sign-in provider vouched for, set at sign-in
 
 
@@ -74,7 +83,15 @@ def current_roles() -> frozenset[Role]:
 
 def can(permission: Permission) -> bool:
     """Whether the signed-in user holds `permission` (templates use it to hide what they cannot do)."""
-    return any(permission in GRANTS[role] for role in current_roles())
+    granted = any(permission in GRANTS[role] for role in current_roles())
+    return granted and (permission in LEAVER_PERMISSIONS or not _on_register())
+
+
+def _on_register() -> bool:
+    """Whether the signed-in user is on the departures register; asked once per request."""
+    if "leaverguard_on_register" not in g:
+        g.leaverguard_on_register = register.is_on_register(db.engine(), current_user() or "")
+    return g.leaverguard_on_register
 
 
 def requires(permission: Permission) -> Callable:
@@ -102,6 +119,11 @@ def _refusal(permission: Permission) -> str:
             " to LEAVERGUARD_ADMIN_USERS, LEAVERGUARD_HR_USERS or LEAVERGUARD_VIEWER_USERS."
         )
     needed = " or ".join(sorted(r.value for r, granted in GRANTS.items() if permission in granted))
+    if any(permission in GRANTS[role] for role in current_roles()):
+        return (
+            f"{current_user()} is on the departures register: while leaving, the console is read-only for them"
+            " (no changes, sign-off decisions or exports), whatever their role."
+        )
     return f"{current_user()} may not do this: it needs the role {needed}."
 
 

