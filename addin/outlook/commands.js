@@ -32,6 +32,12 @@ var LeaverGuard = (function () {
    */
   var HASH_BUDGET_BYTES = 4 * 1024 * 1024;
   var HASH_SHARE = 0.4;
+  /**
+   * The task pane, which has no deadline, hashes every file in full and keeps each hash in the item's session data
+   * (Mailbox 1.11) under this prefix, the attachment's size and id; the send check takes those instead of reading
+   * the files again. A file removed and attached again gets a new id, so a swapped file is never taken as cached.
+   */
+  var HASH_KEY_PREFIX = "leaverguard.sha256:";
   /** The one banner this add-in shows, replaced or removed as recipients change. */
   var BANNER_KEY = "leaverguard";
   /** The icon shown before the banner: a bt:Image id of the XML manifest (server/manifests/outlook_xml.py). */
@@ -242,34 +248,67 @@ var LeaverGuard = (function () {
     return (type === undefined || type === "file") && Number.isInteger(attachment.size) && attachment.size >= 0;
   }
 
+  /** The session-data key of `attachment`'s cached content hash: its size and Outlook's id for it. */
+  function hashKey(attachment) {
+    return HASH_KEY_PREFIX + attachment.size + ":" + attachment.id;
+  }
+
+  /** Whether the cache may hold a hash for `attachment`: a file Outlook gave an id. */
+  function cacheable(attachment) {
+    return hashable(attachment) && typeof attachment.id === "string" && attachment.id !== "";
+  }
+
+  /** The SHA-256 of an attachment's content, read through `readAttachment(id)`; null when it is not the file. */
+  function contentHash(attachment, readAttachment) {
+    return Promise.resolve()
+      .then(function () {
+        return readAttachment(attachment.id);
+      })
+      .then(function (content) {
+        if (!content || content.format !== "base64") return null; // a URL, an .eml or an .ics: not the file
+        return sha256Hex(base64Bytes(content.content));
+      });
+  }
+
+  /** The cached hash of each attachment, by index (null where none): `cache.get` never rejects. */
+  function cachedHashes(details, cache) {
+    return Promise.all(
+      (details || []).map(function (attachment) {
+        return cache && cacheable(attachment) ? cache.get(hashKey(attachment)) : null;
+      }),
+    );
+  }
+
   /**
-   * Content SHA-256s of the draft's file attachments, by index, within HASH_BUDGET_BYTES and by `deadline` (a
-   * time in ms): each is read through `readAttachment(id)` ({format, content}) and hashed in turn. Never rejects:
+   * Content SHA-256s of the draft's file attachments, by index, by `deadline` (a time in ms): a hash `cache` (see
+   * sessionHashCache; null for none) holds for the attachment's id and size is taken as it is; the others are read
+   * through `readAttachment(id)` ({format, content}) and hashed in turn within HASH_BUDGET_BYTES. Never rejects:
    * what cannot be read, hashed or finished in time is left out, and the server is told by its absence.
    */
-  function attachmentHashes(details, readAttachment, deadline) {
+  function attachmentHashes(details, readAttachment, deadline, cache) {
     var hashes = [];
-    var budget = HASH_BUDGET_BYTES;
-    var chain = Promise.resolve();
-    (details || []).forEach(function (attachment, index) {
-      if (!hashable(attachment) || attachment.size > budget) return;
-      budget -= attachment.size;
-      chain = chain.then(function () {
-        if (Date.now() >= deadline) return null;
-        return Promise.resolve()
-          .then(function () {
-            return readAttachment(attachment.id);
-          })
-          .then(function (content) {
-            if (!content || content.format !== "base64") return null; // a URL, an .eml or an .ics: not the file
-            return sha256Hex(base64Bytes(content.content)).then(function (hex) {
-              hashes[index] = hex;
+    var chain = cachedHashes(details, cache).then(function (cached) {
+      var budget = HASH_BUDGET_BYTES;
+      var reads = Promise.resolve();
+      (details || []).forEach(function (attachment, index) {
+        if (cached[index]) {
+          hashes[index] = cached[index];
+          return;
+        }
+        if (!hashable(attachment) || attachment.size > budget) return;
+        budget -= attachment.size;
+        reads = reads.then(function () {
+          if (Date.now() >= deadline) return null;
+          return contentHash(attachment, readAttachment)
+            .then(function (hex) {
+              if (hex) hashes[index] = hex;
+            })
+            .catch(function () {
+              return null; // e.g. an item dragged in, which Outlook on the web cannot read: unhashed
             });
-          })
-          .catch(function () {
-            return null; // e.g. an item dragged in, which Outlook on the web cannot read: unhashed
-          });
+        });
       });
+      return reads;
     });
     var late = new Promise(function (resolve) {
       setTimeout(resolve, Math.max(deadline - Date.now(), 0));
@@ -280,9 +319,33 @@ var LeaverGuard = (function () {
   }
 
   /**
+   * The task pane's part: hash every file attachment in full, with no budget or deadline, and keep each hash in
+   * `cache` under its id and size, so the send check (attachmentHashes) finds them. Files already cached are not
+   * read again. Never rejects: what cannot be read or kept is left to the send check's budget, as before.
+   */
+  function cacheAttachmentHashes(details, readAttachment, cache) {
+    return cachedHashes(details, cache).then(function (cached) {
+      var chain = Promise.resolve();
+      (details || []).forEach(function (attachment, index) {
+        if (cached[index] || !cacheable(attachment)) return;
+        chain = chain.then(function () {
+          return contentHash(attachment, readAttachment)
+            .then(function (hex) {
+              return hex ? cache.set(hashKey(attachment), hex) : null;
+            })
+            .catch(function () {
+              return null;
+            });
+        });
+      });
+      return chain;
+    });
+  }
+
+  /**
    * The draft as the payload needs it: the body made well-formed and cut to the server's limit (with the whole
    * body's SHA-256 when cut), and the content hashes of its attachments. Hashing gets HASH_SHARE of the deadline.
-   * Never rejects. `deps`: config, readAttachment.
+   * Never rejects. `deps`: config, readAttachment, and hashCache (cached content hashes) where there is one.
    */
   function digestDraft(draft, deps) {
     var result = {};
@@ -304,7 +367,8 @@ var LeaverGuard = (function () {
           },
         )
       : null;
-    var files = attachmentHashes(draft.attachments, deps.readAttachment, deadline).then(function (hashes) {
+    var files = attachmentHashes(draft.attachments, deps.readAttachment, deadline, deps.hashCache || null);
+    files = files.then(function (hashes) {
       result.attachmentHashes = hashes;
     });
     return Promise.all([bodyHash, files]).then(function () {
@@ -542,11 +606,21 @@ var LeaverGuard = (function () {
     return new LeaverGuardError("rejected", (error && error.message) || "HTTP " + answer.status, answer.status);
   }
 
-  /** The whole draft, its body cut and its attachments hashed, ready for a payload. `deps` as for sendDecision. */
+  /**
+   * The whole draft, its body cut and its attachments hashed, ready for a payload. `deps` as for sendDecision;
+   * with `deps.hashAll` (the task pane) every file is first hashed in full into `deps.hashCache`, and the draft is
+   * then digested exactly as the send check will digest it, so a sign-off binds what the send check sends.
+   */
   function readMessage(deps) {
     return Promise.resolve()
       .then(function () {
         return deps.readDraft(true);
+      })
+      .then(function (draft) {
+        if (!deps.hashAll || !deps.hashCache) return draft;
+        return cacheAttachmentHashes(draft.attachments, deps.readAttachment, deps.hashCache).then(function () {
+          return draft;
+        });
       })
       .then(function (draft) {
         return digestDraft(draft, deps);
@@ -634,6 +708,34 @@ var LeaverGuard = (function () {
     return officeCall(item, "getAttachmentContentAsync", id);
   }
 
+  /**
+   * The item's session data (Mailbox 1.11, compose mode, shared by the task pane and the event handlers) as a hash
+   * cache: get(key) resolves a hex SHA-256 or null and never rejects; set(key, hex) resolves once kept or not.
+   * null where this Outlook has no session data: hashing then works as it did without it.
+   */
+  function sessionHashCache() {
+    var item = Office.context.mailbox.item;
+    var store = item && item.sessionData;
+    if (!store || typeof store.getAsync !== "function" || typeof store.setAsync !== "function") return null;
+    return {
+      get: function (key) {
+        return officeCall(store, "getAsync", key).then(
+          function (value) {
+            return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : null;
+          },
+          function () {
+            return null; // not cached, or session data is unavailable here (e.g. Outlook on mobile)
+          },
+        );
+      },
+      set: function (key, hex) {
+        return officeCall(store, "setAsync", key, hex).catch(function () {
+          return null; // e.g. the 50,000 characters per add-in and item are used up: not cached
+        });
+      },
+    };
+  }
+
   var naa = null; // {library, clientId, client}: msal's nestable client, made once per runtime and application
 
   /**
@@ -717,6 +819,7 @@ var LeaverGuard = (function () {
       client: { platform: platformName(), locale: displayLanguage() },
       readDraft: readDraft,
       readAttachment: readAttachment,
+      hashCache: sessionHashCache(),
       authorization: function () {
         return authorization(config, interactive);
       },
@@ -801,7 +904,9 @@ var LeaverGuard = (function () {
     cutText: cutText,
     base64Bytes: base64Bytes,
     sha256Hex: sha256Hex,
+    hashKey: hashKey,
     attachmentHashes: attachmentHashes,
+    cacheAttachmentHashes: cacheAttachmentHashes,
     digestDraft: digestDraft,
     buildCheckPayload: buildCheckPayload,
     buildApprovalPayload: buildApprovalPayload,
@@ -821,6 +926,7 @@ var LeaverGuard = (function () {
     runtimeConfig: runtimeConfig,
     readDraft: readDraft,
     readAttachment: readAttachment,
+    sessionHashCache: sessionHashCache,
     authorization: authorization,
     officeDeps: officeDeps,
     refreshBanner: refreshBanner,

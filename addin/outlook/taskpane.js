@@ -50,9 +50,14 @@
     });
   }
 
-  /** The dependencies commands.js needs, allowed to show a sign-in (the pane is interactive). */
+  /**
+   * The dependencies commands.js needs, allowed to show a sign-in (the pane is interactive), and hashing every
+   * file in full into the item's session data (the pane has no send deadline), for the send check to reuse.
+   */
   function deps() {
-    return LeaverGuard.officeDeps(true);
+    var d = LeaverGuard.officeDeps(true);
+    d.hashAll = true;
+    return d;
   }
 
   /** An authenticated JSON request to the LeaverGuard API; resolves {status, body}. */
@@ -102,7 +107,7 @@
   function refresh() {
     byId("pane").setAttribute("aria-busy", "true");
     byId("verdict").textContent = t("loading");
-    return LeaverGuard.readMessage(deps()) // the body cut and attachments hashed as the send check does
+    return LeaverGuard.readMessage(deps()) // the body cut and attachments hashed as the send check will
       .then(function (draft) {
         return LeaverGuard.checkDraft("preview", draft, deps());
       })

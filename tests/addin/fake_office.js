@@ -1,6 +1,7 @@
 // A minimal stand-in for the Office.js mailbox API in compose mode, for node tests of commands.js's glue
-// (attachment content included: Mailbox 1.8's getAttachmentContentAsync).
-// `fakeOffice(draft)` returns {Office, banners, calls}; install it with installGlobals().
+// (attachment content included: Mailbox 1.8's getAttachmentContentAsync; the item's session data, Mailbox 1.11,
+// when options.sessionData is a Map). `fakeOffice(draft)` returns {Office, banners, calls}; install it with
+// installGlobals().
 "use strict";
 
 /** An Office-style callback result. */
@@ -51,6 +52,22 @@ function fakeOffice(draft, options) {
       },
     },
   };
+  // options.sessionData: a Map shared by the "task pane" and the "event handler", as Outlook shares it per item;
+  // options.sessionDataFull: every setAsync fails (Outlook's 50,000 characters per add-in and item are used up).
+  if (settings.sessionData) {
+    const store = settings.sessionData;
+    item.sessionData = {
+      getAsync(name, callback) {
+        calls.push("sessionData.getAsync(" + name + ")");
+        setTimeout(() => callback(store.has(name) ? result(store.get(name)) : result(undefined, "not found")), 0);
+      },
+      setAsync(name, value, callback) {
+        calls.push("sessionData.setAsync(" + name + ")");
+        if (!settings.sessionDataFull) store.set(name, String(value));
+        setTimeout(() => callback(result(undefined, settings.sessionDataFull ? "session data is full" : null)), 0);
+      },
+    };
+  }
   const Office = {
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
     CoercionType: { Text: "text", Html: "html" },

@@ -270,6 +270,80 @@ test("the sign-off request hashes the same attachments as the send check, so bot
   });
 });
 
+// --- content hashes cached by the task pane (the item's session data) -----------------------------------------
+
+const DECOY = Buffer.alloc(LG.HASH_BUDGET_BYTES, 7); // fills the send check's whole budget
+const ORIGINAL = Buffer.from("client list: the one HR saw");
+const SWAPPED = Buffer.from("client list: the one HR sat"); // same name, same size, other content
+const decoy = { id: "d1", name: "photos.zip", size: DECOY.length, attachmentType: "file" };
+const original = { id: "o1", name: "clients.xlsx", size: ORIGINAL.length, attachmentType: "file" };
+const SIGNED = Object.assign({}, DRAFT, {
+  attachments: [decoy, original],
+  contents: { d1: { format: "base64", content: DECOY.toString("base64") }, o1: { format: "base64", content: ORIGINAL.toString("base64") } },
+});
+// The leaver removes clients.xlsx and attaches another file of that name and size: Outlook gives it a new id.
+const SWAPPED_DRAFT = Object.assign({}, SIGNED, {
+  attachments: [decoy, Object.assign({}, original, { id: "o2" })],
+  contents: { d1: SIGNED.contents.d1, o2: { format: "base64", content: SWAPPED.toString("base64") } },
+});
+
+/** The sign-off request's payload as the task pane builds it (every file hashed where session data allows). */
+async function paneApproval(setup) {
+  let payload;
+  await withOutlook(setup, async () => {
+    const deps = Object.assign(LG.officeDeps(true), { hashAll: true });
+    payload = LG.buildApprovalPayload(await LG.readMessage(deps), deps.client, "Handover.", true);
+  });
+  return payload;
+}
+
+test("a file swapped after sign-off behind a 4 MB decoy no longer matches: the send check uses the pane's hashes", async () => {
+  const sessionData = new Map();
+  const approval = await paneApproval({ draft: SIGNED, office: { sessionData } });
+  assert.deepEqual(approval.attachments, [
+    { name: "photos.zip", size: DECOY.length, sha256: hexOf(DECOY) },
+    { name: "clients.xlsx", size: ORIGINAL.length, sha256: hexOf(ORIGINAL) },
+  ]);
+  const before = await send({ draft: SIGNED, office: { sessionData }, config: { timeoutMs: 2000 } });
+  assert.deepEqual(before.network.requests[0].body.attachments, approval.attachments, "the approved message matches");
+
+  const after = await send({ draft: SWAPPED_DRAFT, office: { sessionData }, config: { timeoutMs: 2000 } });
+  const sent = after.network.requests[0].body.attachments;
+  assert.notDeepEqual(sent, approval.attachments, "the swapped message is not bound by name and size");
+  assert.deepEqual(sent[1], { name: "clients.xlsx", size: SWAPPED.length, sha256: hexOf(SWAPPED) });
+});
+
+test("the send check takes a cached hash for an attachment of the same id and size without reading it again", async () => {
+  const sessionData = new Map([[LG.hashKey(decoy), "ab".repeat(32)], [LG.hashKey(original), "cd".repeat(32)]]);
+  const { network, office } = await send({ draft: SIGNED, office: { sessionData } });
+  assert.deepEqual(network.requests[0].body.attachments, [
+    { name: "photos.zip", size: DECOY.length, sha256: "ab".repeat(32) },
+    { name: "clients.xlsx", size: ORIGINAL.length, sha256: "cd".repeat(32) },
+  ]);
+  assert.ok(!office.calls.some((call) => call.startsWith("getAttachmentContentAsync")), office.calls.join(", "));
+  // another size under the same id is another file: not taken from the cache
+  const resized = Object.assign({}, SIGNED, { attachments: [decoy, Object.assign({}, original, { size: ORIGINAL.length + 1 })] });
+  const again = await send({ draft: resized, office: { sessionData } });
+  assert.equal(again.network.requests[0].body.attachments[1].sha256, hexOf(ORIGINAL));
+  assert.ok(again.office.calls.includes("getAttachmentContentAsync(o1)"));
+});
+
+test("without session data the pane and the send check hash within the budget as before, and agree", async () => {
+  const approval = await paneApproval({ draft: SIGNED });
+  const expected = [{ name: "photos.zip", size: DECOY.length, sha256: hexOf(DECOY) }, { name: "clients.xlsx", size: ORIGINAL.length }];
+  assert.deepEqual(approval.attachments, expected);
+  const { network } = await send({ draft: SIGNED, config: { timeoutMs: 2000 } });
+  assert.deepEqual(network.requests[0].body.attachments, expected);
+});
+
+test("where session data cannot keep a hash, the pane sends what the send check will see", async () => {
+  const sessionData = new Map();
+  const approval = await paneApproval({ draft: SIGNED, office: { sessionData, sessionDataFull: true } });
+  const { network } = await send({ draft: SIGNED, office: { sessionData, sessionDataFull: true }, config: { timeoutMs: 2000 } });
+  assert.deepEqual(network.requests[0].body.attachments, approval.attachments);
+  assert.equal(approval.attachments[1].sha256, undefined);
+});
+
 // --- tokens ------------------------------------------------------------------------------------------------
 
 const ENTRA = {

@@ -2,7 +2,9 @@
  * A small stand-in for Office.js's mailbox API in compose mode, for /try/outlook (development only).
  *
  * It offers what addin/outlook/commands.js and taskpane.js use: Office.actions.associate, the compose item's
- * to/cc/bcc/subject/body getAsync, getAttachmentsAsync and getAttachmentContentAsync (the chosen files, as Base64),
+ * to/cc/bcc/subject/body getAsync, getAttachmentsAsync and getAttachmentContentAsync (the chosen files, as Base64;
+ * each file chosen gets its own id, as Outlook gives a file attached again a new one), sessionData.getAsync and
+ * setAsync (Mailbox 1.11: the task pane's content hashes, read by the send check),
  * notificationMessages.replaceAsync/removeAsync,
  * Office.context.displayLanguage and mailbox.userProfile, Office.onReady, and OfficeRuntime.auth (which fails:
  * the try page signs in with the development scheme). The state lives in `window.LeaverGuardTry` of the top
@@ -18,6 +20,9 @@
     displayLanguage: "en-GB",
     banners: {},
     handlers: {},
+    sessionData: {},
+    attachmentIds: new WeakMap(),
+    lastAttachmentId: 0,
     bannerListeners: [],
   };
 
@@ -57,6 +62,14 @@
     };
   }
 
+  /** The id of a chosen file: the same while it stays chosen, a new one for each file chosen (again). */
+  function attachmentId(attachment, index) {
+    var file = attachment.file;
+    if (!file || typeof file !== "object") return "i" + index;
+    if (!session.attachmentIds.has(file)) session.attachmentIds.set(file, "f" + ++session.lastAttachmentId);
+    return session.attachmentIds.get(file);
+  }
+
   /** Tell the page the banners changed. */
   function bannersChanged() {
     session.bannerListeners.forEach(function (listener) {
@@ -73,13 +86,16 @@
     body: text("body"),
     getAttachmentsAsync: function () {
       var details = session.draft.attachments.map(function (file, index) {
-        return { id: String(index), name: file.name, size: file.size, attachmentType: "file", isInline: false };
+        var id = attachmentId(file, index);
+        return { id: id, name: file.name, size: file.size, attachmentType: "file", isInline: false };
       });
       answer(callbackOf(arguments), details);
     },
     getAttachmentContentAsync: function (id) {
       var callback = callbackOf(arguments);
-      var attachment = session.draft.attachments[Number(id)];
+      var attachment = session.draft.attachments.filter(function (candidate, index) {
+        return attachmentId(candidate, index) === id;
+      })[0];
       if (!attachment || !attachment.file) return answer(callback, undefined, "The attachment wasn't found.");
       var reader = new FileReader();
       reader.onload = function () {
@@ -90,6 +106,17 @@
         answer(callback, undefined, "The attachment couldn't be read.");
       };
       reader.readAsDataURL(attachment.file);
+    },
+    sessionData: {
+      getAsync: function (name) {
+        var has = Object.prototype.hasOwnProperty.call(session.sessionData, name);
+        var value = has ? session.sessionData[name] : undefined;
+        answer(callbackOf(arguments), value, has ? null : "The key wasn't found.");
+      },
+      setAsync: function (name, value) {
+        session.sessionData[name] = String(value);
+        answer(callbackOf(arguments), undefined);
+      },
     },
     notificationMessages: {
       replaceAsync: function (key, details) {
