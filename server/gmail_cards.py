@@ -1,8 +1,8 @@
 """The Gmail add-on's cards and the answers that carry them, as Google's card JSON (pure builders).
 
-Cards: the compose card (the verdict, one line per flagged recipient, the sign-off
-status, and the buttons Check again / Request HR sign-off / Add my successor in Cc), the
-sign-off form (a justification and the attestation), the homepage, and a plain note.
+Cards: the compose card (the verdict, one line per flagged recipient, the other findings'
+sentences, the sign-off status, and the buttons Check again / Request HR sign-off / Add my
+successor in Cc), the sign-off form (a justification and the attestation), and the homepage.
 Answers: `show` for a trigger, `replace`, `back_to_main` and `notify` for a button's
 action, `set_cc` to replace the draft's Cc (Gmail's updateDraftActionMarkup).
 
@@ -48,7 +48,7 @@ class ComposeState:
     approval: ApprovalStatus | None = None
     hr_comment: str | None = None
     successor: str | None = None  # offered for Cc when set
-    not_addresses: tuple[str, ...] = ()
+    draft_read: bool = True  # False: Google's event could not be read, the verdict is of a draft nothing is known of
 
 
 def flagged_lines(decision: Decision, lang: str) -> list[tuple[str, str]]:
@@ -72,12 +72,10 @@ def may_request(decision: Decision, approval: ApprovalStatus | None) -> bool:
 def compose_card(state: ComposeState, lang: str, urls: Mapping[str, str]) -> Card:
     decision = state.decision
     verdict = [_paragraph(f"<b>{_escape(text(lang, _VERDICT_KEYS[decision.verdict]))}</b>")]
-    if not state.recipient_count:
+    if not state.recipient_count and state.draft_read:
         verdict = [_paragraph(text(lang, "noRecipients"))]
     sections = [_section(text(lang, "findingsHeading"), [*verdict, *_lines(decision, lang)])]
     notes = [m for f, m in zip(decision.findings, state.finding_messages, strict=True) if "_during_" not in f.code]
-    if state.not_addresses:
-        notes.append(text(lang, "notAddresses", values=", ".join(state.not_addresses[:10])))
     if notes:
         sections.append(_section("", [_paragraph(_escape(note)) for note in notes[:5]]))
     if state.approval is not None:
@@ -102,10 +100,6 @@ def signoff_form_card(lang: str, urls: Mapping[str, str], *, error: str = "", ju
 def homepage_card(lang: str, leaving: bool) -> Card:
     about = text(lang, "homepageLeaving" if leaving else "homepageColleague")
     return _card(lang, [_section("", [_paragraph(text(lang, "homepage")), _paragraph(about)])])
-
-
-def note_card(lang: str, sentence: str) -> Card:
-    return _card(lang, [_section("", [_paragraph(_escape(sentence))])])
 
 
 # --- answers ------------------------------------------------------------------

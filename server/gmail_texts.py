@@ -31,8 +31,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "homepage": "Open LeaverGuard from the message you are writing to see whether it needs care or HR sign-off.",
         "homepageLeaving": "You are leaving the company: mail to clients may need HR sign-off.",
         "homepageColleague": "LeaverGuard has nothing to say about your mail.",
-        "tooMany": "This message has {count} recipients; LeaverGuard checks at most {limit}.",
-        "notAddresses": "Not e-mail addresses: {values}",
+        "draftUnread": "Gmail sent LeaverGuard more than it can read. Remove recipients, then try again.",
+        "formUnread": "Gmail sent LeaverGuard more than it can read. Write a shorter justification or remove"
+        " recipients, then try again.",
         "moreRecipients": "… and {count} more",
         "class.client_recipient": "Client",
         "class.own_personal_address": "Your personal address",
@@ -62,8 +63,9 @@ TEXTS: dict[str, dict[str, str]] = {
         " aprobación de RR. HH.",
         "homepageLeaving": "Vas a dejar la empresa: el correo a clientes puede necesitar la aprobación de RR. HH.",
         "homepageColleague": "LeaverGuard no tiene nada que decir sobre tu correo.",
-        "tooMany": "Este mensaje tiene {count} destinatarios; LeaverGuard revisa como máximo {limit}.",
-        "notAddresses": "No son direcciones de correo: {values}",
+        "draftUnread": "Gmail envió a LeaverGuard más de lo que puede leer. Quita destinatarios y vuelve a intentarlo.",
+        "formUnread": "Gmail envió a LeaverGuard más de lo que puede leer. Escribe una justificación más corta o"
+        " quita destinatarios y vuelve a intentarlo.",
         "moreRecipients": "… y {count} más",
         "class.client_recipient": "Cliente",
         "class.own_personal_address": "Tu dirección personal",
@@ -93,8 +95,10 @@ TEXTS: dict[str, dict[str, str]] = {
         " согласование HR.",
         "homepageLeaving": "Вы увольняетесь: письмам клиентам может понадобиться согласование HR.",
         "homepageColleague": "У LeaverGuard нет замечаний к вашей почте.",
-        "tooMany": "В письме {count} адресатов; LeaverGuard проверяет не больше {limit}.",
-        "notAddresses": "Это не адреса почты: {values}",
+        "draftUnread": "Gmail передал LeaverGuard больше, чем он может прочитать. Уберите часть адресатов"
+        " и попробуйте снова.",
+        "formUnread": "Gmail передал LeaverGuard больше, чем он может прочитать. Сократите обоснование или"
+        " уберите часть адресатов и попробуйте снова.",
         "moreRecipients": "… и ещё {count}",
         "class.client_recipient": "Клиент",
         "class.own_personal_address": "Ваш личный адрес",

@@ -4,16 +4,32 @@ A recipient the check cannot read as one address, recipients past the recipient 
 limit, attachments over the attachment limit or whose content the add-in could not hash, and a request too large
 to read at all: each becomes a finding of a leaver's decision (docs/decisions.md, "Issue 12 — every message gets a
 verdict"). The web layer only marks what it could not take in (model.OutgoingMessage's `unreadable`, `unchecked`
-and `cut`); the verdicts are decided here.
+and `cut`); the verdicts are decided here. `read_recipients` is the one reading of a mail client's recipient values
+that the check API and the Gmail add-on share, so that a draft is judged alike whichever add-in asks.
 
 Pure: stdlib and model only. No Flask, no SQLAlchemy, no network, no logging, no clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .model import Finding, Ladder, OutgoingMessage, Phase, RecipientClass, Verdict, strictest
+from .model import (
+    Cut,
+    Field,
+    Finding,
+    InvalidAddress,
+    Ladder,
+    OutgoingMessage,
+    Phase,
+    RawRecipient,
+    Recipient,
+    RecipientClass,
+    Verdict,
+    normalise_address,
+    strictest,
+)
 
 UNREADABLE_RECIPIENT = "unreadable_recipient"
 TOO_MANY_RECIPIENTS = "too_many_recipients"
@@ -32,8 +48,30 @@ CODES = (
     MESSAGE_TOO_LARGE,
 )
 
+#: A message nothing is known of: its request was too large (or too broken) to read at all.
+UNREAD = OutgoingMessage((), cut=Cut(whole=True))
+
 SHOWN_CHARS = 320  # an address is at most 320 characters; a longer value is shown cut (the fingerprint has it whole)
 SHOWN_ATTACHMENTS = 10  # names listed in attachment_unhashed; the rest are counted
+
+
+def read_recipients(values: Mapping[Field, Sequence[str]], limit: int) -> OutgoingMessage:
+    """A message of the recipients a mail client named, as the check takes them: the first `limit` values (To,
+    then Cc, then Bcc, each in order) read as addresses, or kept as given when one is not exactly one readable
+    address (`unreadable`); the values past `limit` kept as given and not looked up (`unchecked`)."""
+    recipients: list[Recipient] = []
+    unreadable: list[RawRecipient] = []
+    unchecked: list[RawRecipient] = []
+    for field in Field:
+        for value in values.get(field, ()):
+            if len(recipients) + len(unreadable) >= limit:
+                unchecked.append(RawRecipient(value, field))
+                continue
+            try:
+                recipients.append(Recipient(normalise_address(value), field))
+            except InvalidAddress:
+                unreadable.append(RawRecipient(value, field))
+    return OutgoingMessage(tuple(recipients), unreadable=tuple(unreadable), unchecked=tuple(unchecked))
 
 
 def unknown_recipient_verdict(ladder: Ladder, phase: Phase) -> Verdict:

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +47,12 @@ def authenticated() -> Identity:
         raise ApiError(401, "unauthorized", exc.reason) from None
 
 
-def json_body():
-    """The decoded JSON body (any JSON value, `null` included), or a 400/415 ApiError."""
+def json_body(*, lone_surrogates: bool = False):
+    """The decoded JSON body (any JSON value, `null` included), or a 400/415 ApiError.
+
+    A string holding a lone UTF-16 surrogate escape is refused, unless `lone_surrogates` (the Gmail add-on's
+    events: it replaces them itself, as the Outlook add-in does before sending).
+    """
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
@@ -56,7 +61,7 @@ def json_body():
         raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
     except RecursionError:  # json.loads gives up on very deep nesting with this, not ValueError
         raise ApiError(400, "invalid_json", "the body is nested too deeply") from None
-    if _has_lone_surrogate(data):
+    if not lone_surrogates and _has_lone_surrogate(data):
         raise ApiError(400, "invalid_json", "the body holds a lone UTF-16 surrogate escape, which is not text")
     return data
 
@@ -125,11 +130,19 @@ def _check_request(identity: Identity) -> services.CheckRequest:
         raise
 
 
-def _discard_body() -> None:
-    """Read and drop the rest of the request body (at most DISCARD_LIMIT bytes; the Content-Length bounds it)."""
+def unread_body() -> Iterator[bytes]:
+    """The body of a request too large to parse, in chunks, at most DISCARD_LIMIT bytes (the Content-Length bounds
+    it): whoever iterates to the end has drained it, so the client reads the answer rather than a reset."""
     stream, left = get_input_stream(request.environ, max_content_length=None), DISCARD_LIMIT
     while left > 0 and (chunk := stream.read(min(left, 1 << 16))):
         left -= len(chunk)
+        yield chunk
+
+
+def _discard_body() -> None:
+    """Read and drop the rest of the request body."""
+    for _chunk in unread_body():
+        pass
 
 
 def serialise_check(result: services.CheckResult) -> dict:

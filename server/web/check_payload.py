@@ -1,7 +1,8 @@
 """Parse and validate the JSON bodies of `POST /api/v1/check` and `POST /api/v1/approvals`.
 
 A message a mail client can send is never refused: a recipient that is not one readable address is kept as
-given (model.RawRecipient), recipients past the limit are kept unread, and a text over its limit is cut with
+given (model.RawRecipient), recipients past the limit are kept unread (both by limits.read_recipients, which the
+Gmail add-on reads its drafts with too), and a text over its limit is cut with
 the SHA-256 of the whole (model.Cut); the policy turns each into a finding. Only what no mail client produces
 (a number for an address, an unknown field) is a 400, and every problem is collected (field, problem, value)
 so the answer names all of them at once; nothing is silently dropped.
@@ -13,20 +14,12 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from .. import limits
 from ..messages import negotiate_locale
-from ..model import (
-    Address,
-    Attachment,
-    Cut,
-    Field,
-    InvalidAddress,
-    OutgoingMessage,
-    RawRecipient,
-    Recipient,
-    normalise_address,
-)
+from ..model import Address, Attachment, Cut, Field, InvalidAddress, OutgoingMessage, normalise_address
 from ..services import CheckMode, CheckRequest
 from .errors import ApiError
 
@@ -54,15 +47,14 @@ class _Problems:
         self.items.append(item)
 
 
-def parse_check(data: Any, sender: Address, limits: Mapping[str, int], accept_language: str | None) -> CheckRequest:
-    """A CheckRequest from decoded JSON, or ApiError(400) listing every problem."""
-    return _parse(data, _KNOWN_KEYS, _Problems(), sender, limits, accept_language)
+def parse_check(data: Any, sender: Address, config: Mapping[str, int], accept_language: str | None) -> CheckRequest:
+    """A CheckRequest from decoded JSON, or ApiError(400) listing every problem (`config`: the limits' settings)."""
+    return _parse(data, _KNOWN_KEYS, _Problems(), sender, config, accept_language)
 
 
 def unread_check(sender: Address, accept_language: str | None) -> CheckRequest:
     """The check of a request too large to read at all: a send of a message nothing is known of (Cut.whole)."""
-    message = OutgoingMessage((), cut=Cut(whole=True))
-    return CheckRequest(sender=sender, message=message, locale=negotiate_locale(accept_language))
+    return CheckRequest(sender=sender, message=limits.UNREAD, locale=negotiate_locale(accept_language))
 
 
 def is_preview(data: Any) -> bool:
@@ -71,7 +63,7 @@ def is_preview(data: Any) -> bool:
 
 
 def parse_approval(
-    data: Any, sender: Address, limits: Mapping[str, int], accept_language: str | None
+    data: Any, sender: Address, config: Mapping[str, int], accept_language: str | None
 ) -> tuple[CheckRequest, str, bool]:
     """(message, justification, attestation) from the JSON of `POST /api/v1/approvals`, or ApiError(400).
 
@@ -87,7 +79,7 @@ def parse_approval(
         attestation = data.get("attestation")
         if not isinstance(attestation, bool):
             problems.add("attestation", "required: true or false", attestation)
-    request = _parse(data, _APPROVAL_KEYS, problems, sender, limits, accept_language)
+    request = _parse(data, _APPROVAL_KEYS, problems, sender, config, accept_language)
     return request, justification.strip(), attestation
 
 
@@ -96,7 +88,7 @@ def _parse(
     known_keys: set[str],
     problems: _Problems,
     sender: Address,
-    limits: Mapping[str, int],
+    config: Mapping[str, int],
     accept_language: str | None,
 ) -> CheckRequest:
     if not isinstance(data, dict):
@@ -106,20 +98,20 @@ def _parse(
     if "to" not in data:
         problems.add("to", "required (a list of addresses, may be empty)")
     mode = _mode(data.get("mode", "send"), problems)
-    recipients, unreadable, unchecked = _recipients(data, problems, limits["MAX_RECIPIENTS"])
+    addressed = _recipients(data, problems, config["MAX_RECIPIENTS"])
     from_address = _address(data.get("from"), "from", problems) if data.get("from") is not None else None
     subject, subject_cut = _subject(data.get("subject", ""), problems)
-    body, body_cut = _body(data, problems, limits["MAX_BODY_BYTES"])
+    body, body_cut = _body(data, problems, config["MAX_BODY_BYTES"])
     attachments = _attachments(data.get("attachments", []), problems)
     client = _client(data.get("client", {}), problems)
     if problems.items:
         raise ApiError(400, "invalid_request", f"{len(problems.items)} problem(s) in the request", problems.items)
-    over = max(len(attachments) - limits["MAX_ATTACHMENTS"], 0)
+    over = max(len(attachments) - config["MAX_ATTACHMENTS"], 0)
     cut = Cut(
         body=body_cut is not None, body_sha256=body_cut or None, subject=subject_cut is not None,
         subject_sha256=subject_cut, attachments=over,
     )  # fmt: skip
-    message = OutgoingMessage(tuple(recipients), subject, body, tuple(attachments), unreadable, unchecked, cut)
+    message = replace(addressed, subject=subject, body=body, attachments=tuple(attachments), cut=cut)
     return CheckRequest(
         sender=sender,
         message=message,
@@ -139,29 +131,19 @@ def _mode(value: Any, problems: _Problems) -> CheckMode:
         return CheckMode.SEND
 
 
-def _recipients(
-    data: dict, problems: _Problems, limit: int
-) -> tuple[list[Recipient], tuple[RawRecipient, ...], tuple[RawRecipient, ...]]:
-    """(read, unreadable, unchecked): the first `limit` strings of To, Cc, Bcc are read, the rest kept as given."""
-    recipients: list[Recipient] = []
-    unreadable: list[RawRecipient] = []
-    unchecked: list[RawRecipient] = []
+def _recipients(data: dict, problems: _Problems, limit: int) -> OutgoingMessage:
+    """The message's recipients (limits.read_recipients); a value that is not a string is a problem."""
+    values: dict[Field, list[str]] = {}
     for field in Field:
-        values = data.get(field.value, [])
-        if not isinstance(values, list):
-            problems.add(field.value, "must be a list of addresses", values)
+        given = data.get(field.value, [])
+        if not isinstance(given, list):
+            problems.add(field.value, "must be a list of addresses", given)
             continue
-        for i, value in enumerate(values):
+        for i, value in enumerate(given):
             if not isinstance(value, str):
                 problems.add(f"{field.value}[{i}]", "must be a string", value)
-            elif len(recipients) + len(unreadable) >= limit:
-                unchecked.append(RawRecipient(value, field))
-            else:
-                try:
-                    recipients.append(Recipient(normalise_address(value), field))
-                except InvalidAddress:
-                    unreadable.append(RawRecipient(value, field))
-    return recipients, tuple(unreadable), tuple(unchecked)
+        values[field] = [value for value in given if isinstance(value, str)]
+    return limits.read_recipients(values, limit)
 
 
 def _address(value: Any, field: str, problems: _Problems) -> Address | None:

@@ -8,6 +8,9 @@ Gmail settings every request is a 503 saying which are missing. No cookies: no C
 
 Views parse the event (gmail_event), ask the check or the sign-off service as that user
 (mode preview: nothing is audited as a send), and answer with a card (gmail_cards).
+Every draft gets a verdict: what is not an address, recipients past the limit, and an event
+too large or too broken to decode (its user found in its raw bytes) are judged as the check
+API judges them, never answered with an error or a card that skips the decision.
 The logo Google shows is public, at /addin/gmail/logo.png.
 
 Holds no SQL and no policy (services, gmail_cards and gmail_event do that).
@@ -16,7 +19,7 @@ Holds no SQL and no policy (services, gmail_cards and gmail_event do that).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -24,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import auth, db, gmail_cards, services
 from ..approvals import Refusal
@@ -38,12 +42,11 @@ from ..model import (
     Field,
     InvalidAddress,
     OutgoingMessage,
-    Recipient,
     normalise_address,
 )
 from ..services import signoff
 from . import gmail_event
-from .addin_api import json_body, limit_message
+from .addin_api import json_body, limit_message, unread_body
 from .check_payload import MAX_JUSTIFICATION_CHARS
 from .errors import ApiError
 
@@ -60,12 +63,16 @@ _REFUSALS = {
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """A verified request: who, in which language, the event, and where the card's buttons point."""
+    """A verified request: who, in which language, the event, and where the card's buttons point.
+
+    `readable` is False for an event that could not be decoded: `event` then holds only what was found raw.
+    """
 
     user: Identity
     locale: str
-    event: Any
+    event: Mapping[str, Any]
     urls: dict[str, str]
+    readable: bool = True
 
 
 @bp.before_request
@@ -77,19 +84,19 @@ def verify() -> None:
         raise ApiError(503, "gmail_not_configured", f"the Gmail add-on is not set up on this server: set {names}")
     try:
         audience = verifier.verify_system(request.headers.get("Authorization"))
-        event = gmail_event.event_of(json_body())
+        event, readable = _event()
         user = verifier.verify_user(gmail_event.user_id_token(event))
     except auth.AuthError as exc:
         raise ApiError(401, "unauthorized", exc.reason) from None
     except CertsUnavailable:
         raise ApiError(503, "unavailable", "Google's certificates cannot be fetched: try again shortly") from None
-    g.gmail = Caller(user, gmail_event.locale(event), event, _urls(audience))
+    g.gmail = Caller(user, gmail_event.locale(event), event, _urls(audience), readable)
 
 
 @bp.post(_PATHS["homepage"])
 def homepage():
     caller: Caller = g.gmail
-    leaving = _check(caller, ()).decision.phase in LEAVING_PHASES
+    leaving = _check(caller, OutgoingMessage(())).decision.phase in LEAVING_PHASES
     return jsonify(gmail_cards.show(gmail_cards.homepage_card(caller.locale, leaving)))
 
 
@@ -134,8 +141,10 @@ def signoff_submit():
 def add_successor():
     """Put the sender's successor (from the register, never from the event) in the draft's Cc."""
     caller: Caller = g.gmail
-    draft = gmail_event.draft(caller.event)
-    successor = _successor_to_offer(_check(caller, draft.recipients), draft)
+    if not caller.readable:  # the Cc is unknown, and Gmail replaces the whole Cc: nothing can be added safely
+        return jsonify(gmail_cards.notify(text(caller.locale, "draftUnread")))
+    draft = _draft(caller)
+    successor = _successor_to_offer(_check(caller, draft.message), draft)
     if successor is None:
         return jsonify(gmail_cards.notify(text(caller.locale, "noSuccessor")))
     log.info("gmail add-on: successor added in Cc")
@@ -158,42 +167,59 @@ def _urls(audience: str) -> dict[str, str]:
     return {name: f"{parts.scheme}://{parts.netloc}{path}" for name, path in manifest.ENDPOINTS.items()}
 
 
-def _check(caller: Caller, recipients: Iterable[Recipient]) -> services.CheckResult:
-    check_request = _check_request(caller, tuple(recipients))
+def _event() -> tuple[Mapping[str, Any], bool]:
+    """Google's event and whether it could be decoded. One that cannot (too large, not JSON, not an object) is
+    searched raw for its user's token and language, so that its user still gets a verdict; without a token,
+    the request is refused as before (the 401 of a token that does not verify comes after)."""
+    try:
+        return gmail_event.event_of(json_body(lone_surrogates=True)), True
+    except RequestEntityTooLarge as exc:
+        refusal, raw = exc, unread_body()
+    except ApiError as exc:
+        refusal, raw = exc, iter([request.get_data()])
+    event = gmail_event.event_in_raw(raw)
+    if event is None:
+        raise refusal
+    return event, False
+
+
+def _draft(caller: Caller) -> gmail_event.Draft:
+    if not caller.readable:
+        return gmail_event.UNREAD
+    return gmail_event.draft(caller.event, current_app.config["MAX_RECIPIENTS"])
+
+
+def _check(caller: Caller, message: OutgoingMessage) -> services.CheckResult:
+    check_request = _check_request(caller, message)
     cache_ = current_app.extensions["leaverguard.settings_cache"]
     return services.check_message(db.check_engine(), check_request, now=datetime.now(UTC), settings_cache=cache_)
 
 
-def _check_request(caller: Caller, recipients: tuple[Recipient, ...]) -> services.CheckRequest:
+def _check_request(caller: Caller, message: OutgoingMessage) -> services.CheckRequest:
     """The check Gmail can ask: the recipients only (add-ons are not shown the subject or the text)."""
-    message = OutgoingMessage(recipients)
-    platform = str((caller.event.get("commonEventObject") or {}).get("platform") or "")[:100]
-    mode, lang = services.CheckMode.PREVIEW, caller.locale
     return services.CheckRequest(
         caller.user.address,
         message,
-        mode,
-        locale=lang,
+        services.CheckMode.PREVIEW,
+        locale=caller.locale,
         client_app="gmail",
-        client_platform=platform,
+        client_platform=gmail_event.platform(caller.event),
         identity=caller.user,
     )
 
 
 def _compose_card(caller: Caller) -> dict[str, Any]:
-    draft, limit = gmail_event.draft(caller.event), current_app.config["MAX_RECIPIENTS"]
-    if draft.count > limit:
-        return gmail_cards.note_card(caller.locale, text(caller.locale, "tooMany", count=draft.count, limit=limit))
-    result = _check(caller, draft.recipients)
+    draft = _draft(caller)
+    result = _check(caller, draft.message)
     status = result.approval.status if result.approval else None
     state = gmail_cards.ComposeState(
         decision=result.decision,
         finding_messages=result.rendered.finding_messages,
-        recipient_count=len(draft.recipients),
+        recipient_count=draft.message.recipient_count,
         approval=status,
         hr_comment=_hr_comment(caller, result),
         successor=_successor_to_offer(result, draft),
-        not_addresses=draft.not_addresses,
+        draft_read=draft.read,
     )
     log.info("gmail add-on checked", extra={"verdict": result.decision.verdict.value, "phase": result.decision.phase})
     return gmail_cards.compose_card(state, caller.locale, caller.urls)
@@ -207,24 +233,26 @@ def _hr_comment(caller: Caller, result: services.CheckResult) -> str | None:
 
 
 def _successor_to_offer(result: services.CheckResult, draft: gmail_event.Draft) -> str | None:
-    """The leaver's successor on record, unless already in To or Cc (or the sender must not notice: monitor-only)."""
+    """The leaver's successor on record, unless already in To or Cc (or the sender must not notice: monitor-only),
+    and never for a draft that could not be read (its Cc, which Gmail replaces whole, is unknown)."""
     sender, decision = result.sender, result.decision
     if sender is None or not sender.successor or decision.phase not in LEAVING_PHASES or decision.monitor_only:
+        return None
+    if not draft.read:
         return None
     try:
         successor = normalise_address(sender.successor)
     except InvalidAddress:
         return None
-    visible = {r.address.key for r in draft.recipients if r.field in (Field.TO, Field.CC)}
+    visible = {r.address.key for r in draft.message.recipients if r.field in (Field.TO, Field.CC)}
     return None if successor.key in visible else successor.email
 
 
 def _form_problem(caller: Caller, justification: str) -> str | None:
     """What keeps the sign-off form from being sent, in the user's words; None when nothing does."""
-    lang, limit = caller.locale, current_app.config["MAX_RECIPIENTS"]
-    count = gmail_event.draft(caller.event).count
-    if count > limit:
-        return text(lang, "tooMany", count=count, limit=limit)
+    lang = caller.locale
+    if not caller.readable:  # neither the justification nor the recipients are known
+        return text(lang, "formUnread")
     if not justification:
         return text(lang, "errorJustification")
     return text(lang, "errorTooLong") if len(justification) > MAX_JUSTIFICATION_CHARS else None
@@ -239,7 +267,7 @@ def _request_signoff(caller: Caller, justification: str, attested: bool) -> bool
     """True when a new request was made; False when one for the same recipients was already live."""
     _request, created = signoff.request_signoff(
         db.engine(),
-        _check_request(caller, gmail_event.draft(caller.event).recipients),
+        _check_request(caller, _draft(caller).message),
         justification=justification,
         attestation=attested,
         settings=signoff.SignoffSettings.from_config(current_app.config),

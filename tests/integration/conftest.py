@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import responses
 from jwt import PyJWK
 
 from server import create_app, db, demo
@@ -12,6 +13,9 @@ from server.auth import DevVerifier, Verifiers
 from server.auth.entra import EntraSettings, EntraVerifier
 from server.auth.entra_keys import SigningKeys
 from tests import entra_tokens as entra_tokens_module
+from tests import gmail_tokens
+from tests.integration import gmail_helpers
+from tests.integration.signoff_helpers import HR
 
 from ..throwaway_postgres import throwaway_postgres
 
@@ -111,3 +115,18 @@ def clients_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def google_certs():
+    """Google's certificates URL answered with the test key of tests.gmail_tokens, as Google answers it."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        gmail_tokens.mock_certs(rsps, gmail_tokens.key())
+        yield rsps
+
+
+@pytest.fixture
+def gmail(app, northwind, google_certs):
+    """A client of an app with the Gmail add-on switched on, HR approvers set and the demo organisation seeded."""
+    gmail_helpers.configure(app, HR_APPROVERS=(HR,))
+    return app.test_client()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from google.apps import card_v1
 from google.protobuf import json_format
@@ -41,7 +43,7 @@ def test_every_card_parses_into_googles_card_message_in_every_language(lang):
         gmail_cards.compose_card(state(decision, approval=ApprovalStatus.REJECTED, hr_comment="No."), lang, URLS),
         gmail_cards.signoff_form_card(lang, URLS, error="Wrong", justification="Because"),
         gmail_cards.homepage_card(lang, leaving=True),
-        gmail_cards.note_card(lang, "Something"),
+        gmail_cards.compose_card(unread(Verdict.BLOCK), lang, URLS),
     ]
 
     for card in cards:
@@ -67,10 +69,34 @@ def test_a_card_over_the_widget_limit_is_refused_rather_than_cut_by_google():
 
 
 def test_long_texts_are_cut_to_the_limit_with_an_ellipsis():
-    card = gmail_cards.note_card("en", "x" * 5000)
+    decision = held("kim@contoso.example", extra=(Finding("unreadable_recipient", Verdict.REQUIRE_APPROVAL),))
+    card = gmail_cards.compose_card(replace(state(decision), finding_messages=("a", "x" * 5000)), "en", URLS)
 
-    text = widgets(card)[0]["textParagraph"]["text"]
+    (text,) = [w["textParagraph"]["text"] for w in widgets(card) if "xxx" in w.get("textParagraph", {}).get("text", "")]
     assert len(text) == gmail_cards.TEXT_LIMIT and text.endswith("…")
+
+
+def unread(verdict: Verdict) -> gmail_cards.ComposeState:
+    """The card of an event LeaverGuard could not read: no recipient is known, a leaver's draft is still judged."""
+    findings = (Finding("message_too_large", Verdict.BLOCK),) if verdict == Verdict.BLOCK else ()
+    decision = Decision(verdict, findings, Phase.NOTICE if findings else Phase.NONE, verdict)
+    messages = tuple(f"message for {f.code}" for f in findings)
+    return gmail_cards.ComposeState(decision, messages, recipient_count=0, draft_read=False)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "shown"),
+    [
+        (Verdict.BLOCK, "<b>This message cannot be sent, and a sign-off cannot change that.</b>"),
+        (Verdict.ALLOW, "<b>This message can be sent. No sign-off is needed.</b>"),
+    ],
+)
+def test_a_draft_that_could_not_be_read_shows_its_verdict_not_a_request_for_recipients(verdict, shown):
+    card = gmail_cards.compose_card(unread(verdict), "en", URLS)
+
+    texts = [w["textParagraph"]["text"] for w in widgets(card) if "textParagraph" in w]
+    assert texts[0] == shown
+    assert "Add recipients, then press Check again." not in texts
 
 
 def test_what_people_wrote_is_shown_as_written_not_as_markup():

@@ -97,6 +97,31 @@ def test_in_monitor_only_mode_a_leaver_is_allowed_and_told_what_it_would_be():
     assert (decision.verdict, decision.would_be) == (ALLOW, BLOCK)
 
 
+# --- reading the recipients a mail client names (the check API and the Gmail add-on alike) -------------------------
+
+TO, CC, BCC = Field.TO, Field.CC, Field.BCC
+READINGS = [
+    # values by field, limit -> read (key, field), unreadable (value, field), unchecked (value, field)
+    ({TO: ["Kim <kim@contoso.example>", JUNK]}, 500, [("kim@contoso.example", TO)], [(JUNK, TO)], []),
+    ({BCC: ["a@x.example"], TO: ["b@x.example"]}, 1, [("b@x.example", TO)], [], [("a@x.example", BCC)]),
+    ({TO: [JUNK], CC: ["a@x.example", "b@x.example"]}, 2, [("a@x.example", CC)], [(JUNK, TO)], [("b@x.example", CC)]),
+    ({TO: ["", "   ", "kim", "a@b"]}, 500, [], [("", TO), ("   ", TO), ("kim", TO), ("a@b", TO)], []),
+    ({TO: [], CC: []}, 500, [], [], []),
+]
+
+
+@pytest.mark.parametrize(("values", "limit", "read", "unreadable", "unchecked"), READINGS)
+def test_recipients_are_read_to_the_limit_in_to_cc_bcc_order_and_nothing_is_left_out(
+    values, limit, read, unreadable, unchecked
+):
+    message = limits.read_recipients(values, limit)
+
+    assert [(r.address.key, r.field) for r in message.recipients] == read
+    assert message.unreadable == tuple(RawRecipient(v, f) for v, f in unreadable)
+    assert message.unchecked == tuple(RawRecipient(v, f) for v, f in unchecked)
+    assert message.recipient_count == sum(len(v) for v in values.values())
+
+
 # --- how strictly an unreadable recipient is judged --------------------------------------------------------------
 
 LADDER_EDITS = [
