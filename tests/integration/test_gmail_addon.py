@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
-import responses
 from googleapiclient.http import HttpMockSequence
 
 from server import demo, signoff_store, store
@@ -30,17 +29,9 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture
-def google():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        gt.mock_certs(rsps, gt.key())
-        yield rsps
-
-
-@pytest.fixture
-def client(app, engine, google):
-    gh.configure(app, HR_APPROVERS=(HR,))
-    demo.seed(engine, datetime.now(UTC))
-    return app.test_client()
+def client(gmail):
+    """The conftest's Gmail app (the add-on on, HR approvers set, the demo seeded)."""
+    return gmail
 
 
 def compose(client, to=(), cc=(), *, sender=ALICE, locale="en", path="/gmail/compose") -> dict:

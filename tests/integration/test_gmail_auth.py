@@ -28,10 +28,9 @@ NOW = int(time.time())
 
 
 @pytest.fixture
-def google():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        gt.mock_certs(rsps, gt.key())
-        yield rsps
+def google(google_certs):
+    """Google's certificates, answered with the test key (the conftest's google_certs)."""
+    return google_certs
 
 
 @pytest.fixture
