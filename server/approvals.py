@@ -97,9 +97,12 @@ def approvers_for(
     accounts: Iterable[str | None],
     default: Iterable[str],
     routes: Mapping[str, tuple[str, ...]],
-    sender_keys: frozenset[str] = frozenset(),
+    excluded: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """Who is asked: the approvers every touched account's route shares, else the HR list; never the sender.
+
+    `excluded` holds the keys of everyone who may not decide: the sender under every address they are known
+    by, and approvers who are themselves on the departures register.
 
     `accounts` names the client account of every client recipient, and holds None for a recipient that
     holds the message without being on any account. A route approver speaks only for their own accounts,
@@ -115,8 +118,8 @@ def approvers_for(
     shared: set[str] = set()
     if touched and None not in touched:
         shared = set.intersection(*(by_name.get(name.casefold(), set()) for name in touched if name is not None))
-    routed = {person for person in shared if not is_own_request(person, sender_keys)}
-    hr = {person for person in default if not is_own_request(person, sender_keys)}
+    routed = {person for person in shared if not is_own_request(person, excluded)}
+    hr = {person for person in default if not is_own_request(person, excluded)}
     return tuple(sorted(routed or hr))
 
 

@@ -37,6 +37,8 @@ from .model import (
     ApprovalStatus,
     ClientMatch,
     Departure,
+    DepartureStatus,
+    InvalidAddress,
     Phase,
     PolicySettings,
     RecipientClass,
@@ -160,6 +162,20 @@ def _match(rows: list) -> identities.Match:
         by_object_id=any(r["by_object_id"] == 1 for r in rows),
         keys=frozenset(r["matched"] for r in rows if r["matched"]),
     )
+
+
+def on_register(conn: Connection, addresses: Iterable[str]) -> frozenset[str]:
+    """The keys of those `addresses` that have a departure record that is not withdrawn (approvers are a few)."""
+    keys = set()
+    for address in addresses:
+        try:
+            key = normalise_address(address).key
+        except InvalidAddress:
+            continue
+        found = find_departure(conn, key)
+        if found is not None and found.status == DepartureStatus.ACTIVE:
+            keys.add(key)
+    return frozenset(keys)
 
 
 def list_departures(conn: Connection) -> list[Departure]:

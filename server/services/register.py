@@ -36,7 +36,7 @@ from ..console.register_forms import (
     taken_addresses,
 )
 from ..directory import phase_of
-from ..model import Departure, DepartureStatus, InvalidAddress, Phase, normalise_address
+from ..model import Departure, DepartureStatus, Phase
 from .editing import MANUAL, InvalidForm, NoSuchRecord, StaleVersion, is_synced, next_version, policy_today
 
 Versioned = register.Versioned
@@ -63,16 +63,11 @@ def listing(
 def is_on_register(engine: Engine, address: str) -> bool:
     """True when `address` (a primary address or an alias) has a departure record that is not withdrawn.
 
-    The console reads it for the signed-in person: someone whose departure HR has recorded keeps only
-    reading the console (web/access.py), whatever role they hold.
+    The console and sign-off read it: someone whose departure HR has recorded has no use of the console
+    (web/access.py) and decides no sign-off request, whatever role they hold.
     """
-    try:
-        key = normalise_address(address).key
-    except InvalidAddress:
-        return False
     with engine.connect() as conn:
-        found = store.find_departure(conn, key)
-    return found is not None and found.status == DepartureStatus.ACTIVE
+        return bool(store.on_register(conn, [address]))
 
 
 def find(engine: Engine, departure_id: int, now: datetime) -> tuple[Versioned, Phase]:

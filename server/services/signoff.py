@@ -35,6 +35,10 @@ class OwnRequest(NotAnApprover):
     """The signed-in person is the request's sender, under one of their addresses: nobody decides their own."""
 
 
+class LeavingApprover(NotAnApprover):
+    """The signed-in approver is on the departures register: a leaver decides nobody's sign-off request."""
+
+
 class RequestNotFound(Exception):
     """No sign-off request has this id."""
 
@@ -70,6 +74,7 @@ def open_link(engine: Engine, token: str, *, user: str, settings: SignoffSetting
         request, link = _resolve(conn, token, settings)
         sender_keys = _sender_keys(conn, request)
         check_decider(request, sender_keys, user)
+        _refuse_leaving(conn, user)
         if signoff_store.mark_link(conn, link["id"], "opened_at", now):
             audit(conn, now, "approval.link_opened", link["approver_email"], request, link_id=link["id"])
         history = [r for r in signoff_store.requests_of(conn, request["sender_key"]) if r["id"] != request["id"]]
@@ -102,6 +107,12 @@ def check_decider(request: dict[str, Any], sender_keys: frozenset[str], user: st
         raise OwnRequest(user)
     if user is None or user not in request["approvers"]:
         raise NotAnApprover(user)
+
+
+def _refuse_leaving(conn: Connection, user: str) -> None:
+    """LeavingApprover when `user` is on the departures register (asked before they gave notice, say)."""
+    if store.on_register(conn, [user]):
+        raise LeavingApprover(user)
 
 
 def may_decide(opened: OpenedLink, user: str | None) -> bool:
@@ -166,9 +177,10 @@ def _decide(
     The conditional UPDATE lets exactly one of two simultaneous decisions win;
     the other is shown who decided and when. Every approver asked speaks for every
     account the message touches (approvals.approvers_for), so whichever decision
-    wins covers them all. Raises OwnRequest and NotAnApprover (check_decider).
+    wins covers them all. Raises OwnRequest and NotAnApprover (check_decider), and LeavingApprover.
     """
     check_decider(request, _sender_keys(conn, request), user)
+    _refuse_leaving(conn, user)
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     values = {"status": status.value, "decided_at": now, "decided_by": user, "comment": comment or None}
     if approve:

@@ -6,9 +6,9 @@ provider vouched for at sign-in (Entra ID group or app-role claims), kept in the
 A signed-in user without the permission a page needs gets a clear 403 page; nobody
 signed in is sent to /signin first.
 
-A person on the departures register (a record that is not withdrawn) keeps only READ,
+A person on the departures register (a record that is not withdrawn) has no permission,
 whatever their roles: otherwise a leaver with the hr or admin role could withdraw her
-own departure, loosen the policy or export the client directory on her way out.
+own departure, loosen the policy, export the client directory, or read it page by page.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.READ}),
 }
 
-#: What a person on the departures register may still do on the console.
-LEAVER_PERMISSIONS = frozenset({Permission.READ})
+#: What a person on the departures register may still do on the console: nothing (reading the Clients pages
+#: is enough to copy the directory).
+LEAVER_PERMISSIONS: frozenset[Permission] = frozenset()
 
 SESSION_CLAIM_ROLES = "claim_roles"  # roles a sign-in provider vouched for, set at sign-in
 
@@ -121,8 +122,9 @@ def _refusal(permission: Permission) -> str:
     needed = " or ".join(sorted(r.value for r, granted in GRANTS.items() if permission in granted))
     if any(permission in GRANTS[role] for role in current_roles()):
         return (
-            f"{current_user()} is on the departures register: while leaving, the console is read-only for them"
-            " (no changes, sign-off decisions or exports), whatever their role."
+            f"{current_user()} is on the departures register: while leaving, they have no use of the console"
+            " (no pages, changes, sign-off decisions or exports), whatever their role. If the record is a"
+            " mistake, another administrator can withdraw or delete it."
         )
     return f"{current_user()} may not do this: it needs the role {needed}."
 

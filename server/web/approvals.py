@@ -116,8 +116,12 @@ def _link_error(exc: LinkError, lang: str):
 
 
 def _not_an_approver(exc: signoff.NotAnApprover, user: str, lang: str):
-    """403 that says why: not asked, or the sender themself (nobody decides their own request)."""
-    key = "own_request" if isinstance(exc, signoff.OwnRequest) else "not_an_approver"
+    """403 that says why: not asked, the sender themself (nobody decides their own request), or leaving."""
+    key = "not_an_approver"
+    if isinstance(exc, signoff.OwnRequest):
+        key = "own_request"
+    elif isinstance(exc, signoff.LeavingApprover):
+        key = "leaving_approver"
     message = text(lang, key, user=user)
     return render_template("link_error.html", t=_t(lang), lang=lang, message=message), 403
 

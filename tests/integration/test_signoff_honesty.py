@@ -14,8 +14,9 @@ from server.tables import approval_requests
 
 from ..web.console_helpers import CSRF, text_of
 from ..web.console_helpers import sign_in as console_sign_in
-from .signoff_helpers import ALICE, HR, KIM, add_alias, ask, link_path, queued, seed, sign_in
+from .signoff_helpers import ALICE, HR, KIM, add_alias, add_leaver, ask, link_path, queued, seed, sign_in
 
+NOW = datetime.now(UTC)
 ALIAS = "a.smith@northwind.example"  # Alice's alias in the demo register
 LEGAL, SALES, FRIEND = "legal@northwind.example", "sales@northwind.example", "friend@northwind.example"
 TO_KIM_CC_FABRIKAM = {"to": [KIM], "cc": ["orders@fabrikam.example"]}
@@ -153,6 +154,41 @@ def test_the_page_tells_the_sender_in_her_language(client, alias_asked):
     page = client.get(alias_asked["link"], headers={"Accept-Language": "es-ES"})
 
     assert "Nadie decide sobre su propia solicitud" in text_of(page)
+
+
+# --- an approver who is leaving decides nothing ------------------------------------------------
+
+DMITRI = "dmitri@northwind.example"  # on garden leave in the demo
+
+
+@pytest.mark.parametrize(
+    ("hr_approvers", "routes"),
+    [((HR, DMITRI), {}), ((HR,), {"Contoso Ltd": (DMITRI,)})],
+    ids=["hr-approver", "route-approver"],
+)
+def test_an_approver_who_is_leaving_is_not_asked_and_hr_is(app, client, engine, hr_approvers, routes):
+    app.config.update(HR_APPROVERS=hr_approvers, APPROVER_ROUTES=routes)
+
+    assert ask(client).status_code == 201
+
+    assert mailed(engine) == [HR]
+
+
+def test_an_approver_who_left_after_being_asked_cannot_decide_through_her_link(app, client, engine):
+    app.config.update(HR_APPROVERS=(HR, LEGAL))
+    ask(client)
+    (mail,) = [m for m in queued(engine, "approval.request") if m["recipients"] == [LEGAL]]
+    add_leaver(engine, LEGAL)  # she gave notice after the request went out
+    sign_in(client, LEGAL)
+
+    opened = client.get(link_path(mail["text_body"]))
+
+    assert opened.status_code == 403
+    assert "leaving" in text_of(opened)
+    with pytest.raises(signoff.LeavingApprover):
+        settings = signoff.SignoffSettings.from_config(app.config)
+        approval_id = ask(client).get_json()["approval"]["id"]
+        signoff.decide_request(engine, approval_id, approve=True, comment="", user=LEGAL, settings=settings, now=NOW)
 
 
 # --- routes: a Cc cannot choose the approver -----------------------------------------
