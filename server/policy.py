@@ -75,6 +75,7 @@ def evaluate(
     recipients: Mapping[str, ClientMatch],
     settings: PolicySettings,
     approvals: Iterable[Approval] = (),
+    leaving: frozenset[str] = frozenset(),
     now: datetime,
 ) -> Decision:
     """Decide on `message` from `sender` (their departure record, or None).
@@ -82,7 +83,9 @@ def evaluate(
     `recipients` maps a recipient's address key to the client account it belongs
     to; a key that is absent is not a client. `approvals` are the sender's
     sign-off requests; one that is approved, unexpired and bound to this
-    message's fingerprint lets it through.
+    message's fingerprint lets it through. `leaving` holds the keys of copied
+    colleagues who are on the departures register themselves: as successor or
+    account owner they ease nothing.
     """
     phase = sender_phase(sender, settings, now)
     if phase not in LEAVING_PHASES:
@@ -93,7 +96,7 @@ def evaluate(
         return Decision(enforced, (finding,), phase, finding.verdict, settings.monitor_only)
     judged = _judge_recipients(message, sender, recipients, settings, phase)
     unread = limits.Unread.of(message, limits.unknown_recipient_verdict(settings.ladder, phase))
-    findings = _successor_rule(message, sender, judged, settings)
+    findings = _successor_rule(message, sender, judged, settings, leaving)
     findings += _solicitation_rule(message, sender, judged, unread, settings)
     to_clients = unread.present or any(j.cls in CLIENT_CLASSES for j in judged)
     findings = _ladder_findings(judged, phase) + unread.findings(message) + findings
@@ -141,12 +144,17 @@ def _ladder_findings(judged: list[_Judged], phase: Phase) -> list[Finding]:
 
 
 def _successor_rule(
-    message: OutgoingMessage, sender: Departure, judged: list[_Judged], settings: PolicySettings
+    message: OutgoingMessage,
+    sender: Departure,
+    judged: list[_Judged],
+    settings: PolicySettings,
+    leaving: frozenset[str],
 ) -> list[Finding]:
-    """Client recipients step down one level when the successor (or the account's owner) is in To/Cc."""
+    """Client recipients step down one level when the successor (or the account's owner) is in To/Cc, unless
+    that person is leaving too."""
     if not settings.successor_rule:
         return []
-    copied = {a.key for a in message.addresses(Field.TO, Field.CC)}
+    copied = {a.key for a in message.addresses(Field.TO, Field.CC)} - leaving
     sender_keys = _keys((sender.email, *sender.aliases))
     successor = _keys([sender.successor] if sender.successor else [])
     eased = []

@@ -31,6 +31,7 @@ from ..model import (
     ClientMatch,
     Decision,
     Departure,
+    Field,
     OutgoingMessage,
     PolicySettings,
     domain_and_parents,
@@ -122,7 +123,7 @@ def check_message(
     subject and body read (to fingerprint the message and look for signals).
     """
     message, cache = request.message, settings_cache or SettingsCache()
-    digest, clients, approvals = None, {}, []
+    digest, clients, approvals, leaving = None, {}, [], frozenset()
     with engine.begin() as conn:
         settings = cache.current(conn)
         sender = store.find_sender(conn, request.caller)
@@ -131,15 +132,13 @@ def check_message(
             digest = fingerprint(message)
             clients = _client_matches(conn, message)
             approvals = store.approvals_for(conn, who.key, digest)
-        decision = policy.evaluate(
-            message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
-        )
+            leaving = _leaving_in_copy(conn, message, sender, clients)
+        facts = {"sender": sender, "recipients": clients, "settings": settings, "leaving": leaving, "now": now}
+        decision = policy.evaluate(message, approvals=approvals, **facts)
         if request.mode == CheckMode.SEND and decision.approval_id is not None:
             decision, approvals = _consume(conn, who, decision, approvals, now)
             if decision.approval_id is None:  # another send used the approval a moment ago
-                decision = policy.evaluate(
-                    message, sender=sender, recipients=clients, settings=settings, approvals=approvals, now=now
-                )
+                decision = policy.evaluate(message, approvals=approvals, **facts)
         if request.mode == CheckMode.SEND:
             late = answer_by is not None and clock() > answer_by
             _audit_check(conn, request, who, decision, digest, now, late=late)
@@ -164,6 +163,18 @@ def resolve_sender(engine: Engine, identity: Identity) -> Address | None:
     if departure is None and any(identities.someone_else(identity, m.departure) for m in matches):
         return None
     return sender_address(identity.address, departure)
+
+
+def _leaving_in_copy(
+    conn: Connection, message: OutgoingMessage, sender: Departure, clients: Mapping[str, ClientMatch]
+) -> frozenset[str]:
+    """Keys of the successor and account owners in To/Cc who are on the register too (they ease nothing).
+
+    Looked up only when one of them is copied: one small query each, and none for most messages.
+    """
+    eases = {normalise_address(a).key for a in (sender.successor, *(m.owner for m in clients.values())) if a}
+    copied = {a.key for a in message.addresses(Field.TO, Field.CC)} & eases
+    return store.on_register(conn, copied) if copied else frozenset()
 
 
 def _client_matches(conn: Connection, message: OutgoingMessage) -> dict:

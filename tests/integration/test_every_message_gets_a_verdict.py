@@ -21,7 +21,7 @@ from server import create_app, db, store
 from server.model import PolicySettings
 
 from ..builders import closed_port
-from .signoff_helpers import decide, link_path, queued, sign_in
+from .signoff_helpers import add_leaver, decide, link_path, queued, sign_in
 
 CHECK = "/api/v1/check"
 ALICE = "alice@northwind.example"  # on notice
@@ -411,3 +411,16 @@ def test_in_monitor_only_mode_a_trick_is_allowed_and_reported_as_what_it_would_b
     body = check(client, ALICE, to=[JUNK]).get_json()
 
     assert (body["verdict"], body["would_be"]) == ("allow", "require_approval")
+
+
+# --- a successor who is leaving too -----------------------------------------------------------------------------
+
+
+def test_copying_a_successor_who_is_leaving_too_does_not_ease_a_client_mail(client, northwind, engine):
+    eased = check(client, ALICE, to=[KIM], cc=[BOB]).get_json()
+    add_leaver(engine, BOB)  # the successor gives notice as well: a team lift-out
+
+    held = check(client, ALICE, to=[KIM], cc=[BOB]).get_json()
+
+    assert eased["verdict"] == "warn"
+    assert (held["verdict"], "successor_in_copy" in codes(held)) == ("require_approval", False)

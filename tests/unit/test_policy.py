@@ -337,6 +337,25 @@ def test_successor_rule(phase, recipients, owner, rule_on, verdict, eased):
         assert policy.SUCCESSOR_IN_COPY not in codes(decision)
 
 
+@pytest.mark.parametrize("person", [SUCCESSOR, OWNER], ids=["successor", "owner"])
+def test_a_successor_or_owner_who_is_leaving_too_eases_nothing(person):
+    """Two leavers must not unlock each other's clients by copying each other (a team lift-out)."""
+    message = make_message(to=[CLIENT], cc=[person])
+    clients = {normalise_address(CLIENT).key: client_contact(owner=OWNER)}
+
+    decision = policy.evaluate(
+        message,
+        sender=make_departure(successor=SUCCESSOR),
+        recipients=clients,
+        settings=settings_with(),
+        leaving=frozenset({normalise_address(person).key}),
+        now=NOW,
+    )
+
+    assert decision.verdict == SIGN_OFF
+    assert policy.SUCCESSOR_IN_COPY not in codes(decision)
+
+
 def test_an_account_owner_in_copy_eases_only_the_clients_of_their_own_account():
     message = make_message(to=[CLIENT, OTHER_CLIENT], cc=[f"frank@{COMPANY}"])
 
