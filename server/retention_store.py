@@ -122,3 +122,15 @@ def departure_events(conn: Connection, departure_id: int) -> list[tuple[int, dic
 
 def rewrite_details(conn: Connection, event_id: int, details: dict[str, Any]) -> None:
     conn.execute(update(_A).where(_A.c.id == event_id).values(details=details))
+
+
+def drop_sender_keys(conn: Connection, sender_keys: list[str], dropped: set[str]) -> int:
+    """Remove `dropped` from the `sender_keys` of the requests sent under any of `sender_keys`; how many changed."""
+    found = conn.execute(select(_R.c.id, _R.c.sender_keys).where(_R.c.sender_key.in_(sender_keys))).all()
+    changed = 0
+    for request_id, keys in found:
+        kept = [key for key in keys or [] if key not in dropped]
+        if kept != list(keys or []):
+            conn.execute(update(_R).where(_R.c.id == request_id).values(sender_keys=kept))
+            changed += 1
+    return changed

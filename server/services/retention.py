@@ -18,8 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine
 
 from .. import retention_store, store
+from ..console import uploads_store as pending_uploads
 from ..model import normalise_address
 from ..retention import RetentionSettings, without_content, without_personal_addresses
+from . import uploads
 from .editing import policy_today
 
 #: Rows per statement, and batches of each kind per housekeeping round.
@@ -35,6 +37,7 @@ class Purged:
     mails: int = 0
     requests: int = 0
     audit_events: int = 0
+    uploads: int = 0  # CSV uploads never confirmed nor cancelled (they hold the whole file)
 
     def __add__(self, other: Purged) -> Purged:
         return Purged(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -45,7 +48,7 @@ class Purged:
     def summary(self) -> str:
         return (
             f"content removed from {self.contents} sign-off requests; deleted {self.mails} sent mails, "
-            f"{self.requests} ended requests, {self.audit_events} audit events"
+            f"{self.requests} ended requests, {self.audit_events} audit events, {self.uploads} abandoned uploads"
         )
 
 
@@ -65,6 +68,7 @@ def purge(
         audit_events=_batches(
             engine, lambda conn: retention_store.delete_audit_events(conn, audit_cutoff, batch), batch, batches
         ),
+        uploads=_batches(engine, lambda conn: pending_uploads.delete_older(conn, now - uploads.KEPT_FOR), batch, 1),
     )
 
 
@@ -149,6 +153,8 @@ def erase_departure(
             return erasure
         if not retention_store.delete_departure(conn, departure.id):
             raise NoSuchDeparture(address)  # erased by someone else a moment ago
+        work = [normalise_address(a).key for a in (departure.email, *departure.aliases)]
+        retention_store.drop_sender_keys(conn, work, {normalise_address(a).key for a in departure.personal_addresses})
         note = f"removed when the record was erased on {now.date().isoformat()}"
         for event_id, details in events:
             retention_store.rewrite_details(conn, event_id, without_personal_addresses(details, note))

@@ -184,3 +184,23 @@ def test_the_command_dry_run_changes_nothing(runner, engine, zoe):
     assert result.output.startswith("would erase the departure of zoe@northwind.example")
     assert len(rows(engine, t.departures)) == 1
     assert "departure.erased" not in [e["kind"] for e in audit_events(engine)]
+
+
+def test_her_sign_off_requests_keep_no_key_of_her_personal_addresses(engine, zoe):
+    """A request keeps the keys of every address its sender was known by (nobody decides their own); once her
+    record is erased those of her personal addresses go too, her work address and aliases stay as evidence."""
+    from sqlalchemy import insert
+
+    keys = ["zoe@northwind.example", "z.ross@northwind.example", "zoehome@gmail.com", "zoe.ross@proton.me"]
+    request = {"sender_key": keys[0], "sender_email": keys[0], "fingerprint": "sha256:x", "status": "rejected"}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(t.approval_requests).values(
+                **request, sender_keys=keys, recipients=[], attachments=[], created_at=on(LAST_DAY)
+            )
+        )
+
+    erase(engine)
+
+    (kept,) = rows(engine, t.approval_requests)
+    assert kept["sender_keys"] == keys[:2]

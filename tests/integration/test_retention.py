@@ -196,7 +196,8 @@ def test_the_retention_purge_command_drains_everything_past_its_period(runner, e
 
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        "content removed from 0 sign-off requests; deleted 0 sent mails, 0 ended requests, 1100 audit events"
+        "content removed from 0 sign-off requests; deleted 0 sent mails, 0 ended requests, 1100 audit events,"
+        " 0 abandoned uploads"
     )
     assert len(rows(engine, t.audit_events)) == 1
 
@@ -208,7 +209,8 @@ def test_the_tick_command_says_what_the_retention_removed(runner, engine):
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
-        "retention: content removed from 0 sign-off requests; deleted 0 sent mails, 0 ended requests, 3 audit events"
+        "retention: content removed from 0 sign-off requests; deleted 0 sent mails, 0 ended requests, 3 audit events,"
+        " 0 abandoned uploads"
     )
 
 
@@ -217,3 +219,24 @@ def test_the_tick_command_says_what_the_retention_removed(runner, engine):
 def test_a_retention_that_is_not_a_positive_number_of_days_stops_the_start(setting, raw):
     with pytest.raises(SystemExit, match=f"LEAVERGUARD_{setting}={raw!r} is not valid"):
         config.load({f"LEAVERGUARD_{setting}": raw})
+
+
+def test_an_upload_never_confirmed_is_purged_by_housekeeping_with_its_file(app, engine):
+    """An abandoned CSV upload holds the whole file (a client list, leavers' personal addresses) until purged."""
+    from server.console import uploads_store
+
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for name, made in (("old.csv", now - 2 * DAY), ("new.csv", now - DAY / 2)):
+            upload = uploads_store.Upload(name, "clients", "ada@northwind.example", name, b"Account,Domain\n", made)
+            uploads_store.store_upload(conn, upload)
+
+    done = tick(app, engine, now).purged
+
+    assert done.uploads == 1
+    assert [u["filename"] for u in rows_by_key(engine, t.pending_uploads)] == ["new.csv"]
+
+
+def rows_by_key(engine, table: t.Table) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(select(table))]
