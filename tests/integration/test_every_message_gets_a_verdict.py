@@ -21,7 +21,7 @@ from server import create_app, db, store
 from server.model import PolicySettings
 
 from ..builders import closed_port
-from .signoff_helpers import add_leaver, decide, link_path, queued, sign_in
+from .signoff_helpers import add_leaver, ask, decide, link_path, queued, sign_in
 
 CHECK = "/api/v1/check"
 ALICE = "alice@northwind.example"  # on notice
@@ -424,3 +424,15 @@ def test_copying_a_successor_who_is_leaving_too_does_not_ease_a_client_mail(clie
 
     assert eased["verdict"] == "warn"
     assert (held["verdict"], "successor_in_copy" in codes(held)) == ("require_approval", False)
+
+
+def test_a_nul_character_in_the_text_is_read_as_a_replacement_character_on_both_databases(client, northwind, app):
+    """PostgreSQL's text cannot hold NUL: a sign-off request with one in its text was a 500 there."""
+    app.config["HR_APPROVERS"] = (HR,)
+    message = {"subject": "Hand\u0000over", "body": "Hello\u0000Kim"}
+
+    checked = check(client, ALICE, to=[KIM], **message).get_json()
+    asked = ask(client, to=[KIM], **message, justification="Farewell\u0000note")
+
+    assert asked.status_code == 201, asked.get_data(as_text=True)[:300]
+    assert asked.get_json()["approval"]["fingerprint"] == checked["fingerprint"]
