@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -297,11 +297,19 @@ def _port(raw: str) -> int:
     return value
 
 
-def _seconds(raw: str) -> float:
-    value = float(raw)
-    if not 0 < value <= 600:
-        raise SettingError("give seconds, more than 0 and at most 600")
-    return value
+def _seconds_at_most(limit: int) -> Callable[[str], float]:
+    """A parser of a number of seconds, more than 0 and at most `limit`."""
+
+    def seconds(raw: str) -> float:
+        value = float(raw)
+        if not 0 < value <= limit:
+            raise SettingError(f"give seconds, more than 0 and at most {limit}")
+        return value
+
+    return seconds
+
+
+_seconds = _seconds_at_most(600)
 
 
 MAIL_SETTINGS: dict[str, tuple[Any, Any, str]] = {
@@ -332,11 +340,7 @@ MAIL_SETTINGS: dict[str, tuple[Any, Any, str]] = {
 # --- database time bounds (issue 12) ---------------------------------------------------
 
 
-def _timeout_seconds(raw: str) -> float:
-    value = float(raw)
-    if not 0 < value <= 60:
-        raise SettingError("give seconds, more than 0 and at most 60")
-    return value
+_timeout_seconds = _seconds_at_most(60)
 
 
 DATABASE_SETTINGS: dict[str, tuple[Any, Any, str]] = {
