@@ -160,11 +160,15 @@ def _data_rows(reader, columns: list[str], fmt: CsvFormat) -> Iterator[Record | 
 
 
 def _record(line: int, cells: list[str], columns: list[str]) -> Record | LineError:
-    """A row of stripped cells as a Record, unless it is ragged or holds bytes that were not UTF-8."""
+    """A row of stripped cells as a Record, unless it is ragged or holds a NUL or bytes that were not UTF-8."""
     if len(cells) != len(columns):
         problem = f"has {len(cells)} cells but the header has {len(columns)} columns"
         return LineError(line, "", "", problem)
-    if ESCAPE in "".join(cells):  # one C-level scan; most rows have no apostrophe at all
+    joined = "".join(cells)
+    if "\x00" in joined:  # PostgreSQL's text cannot hold it, and no spreadsheet writes one
+        column, cell = next((c, v) for c, v in zip(columns, cells, strict=True) if "\x00" in v)
+        return LineError(line, column, cell, "holds a NUL character, which is not text")
+    if ESCAPE in joined:  # one C-level scan; most rows have no apostrophe at all
         cells = [unescaped(cell) for cell in cells]  # exports escape formulas (formulas.py): undo it
     if not all(map(str.isascii, cells)):  # the common case costs one C-level pass
         for column, cell in zip(columns, cells, strict=True):

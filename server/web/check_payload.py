@@ -49,19 +49,7 @@ class _Problems:
 
 def parse_check(data: Any, sender: Address, config: Mapping[str, int], accept_language: str | None) -> CheckRequest:
     """A CheckRequest from decoded JSON, or ApiError(400) listing every problem (`config`: the limits' settings)."""
-    return _parse(_without_nul(data), _KNOWN_KEYS, _Problems(), sender, config, accept_language)
-
-
-#: The free-text fields a sign-off request stores as text.
-_TEXT_FIELDS = ("subject", "body", "justification")
-
-
-def _without_nul(data: Any) -> Any:
-    """`data` with NUL characters in its text fields replaced by U+FFFD, as undecodable text is: PostgreSQL's
-    text cannot hold NUL, and the check and the sign-off request must read the same message."""
-    if not isinstance(data, dict) or not any(isinstance(data.get(k), str) and "\x00" in data[k] for k in _TEXT_FIELDS):
-        return data
-    return data | {k: data[k].replace("\x00", "\ufffd") for k in _TEXT_FIELDS if isinstance(data.get(k), str)}
+    return _parse(data, _KNOWN_KEYS, _Problems(), sender, config, accept_language)
 
 
 def unread_check(sender: Address, accept_language: str | None) -> CheckRequest:
@@ -82,7 +70,7 @@ def parse_approval(
     The message fields are the check's, without `mode`; the problems of all
     fields are reported together.
     """
-    problems, data = _Problems(), _without_nul(data)
+    problems = _Problems()
     justification, attestation = "", False
     if isinstance(data, dict):
         justification = _text(data.get("justification", ""), "justification", problems, MAX_JUSTIFICATION_CHARS)

@@ -1,4 +1,4 @@
-"""What a URL may carry before a view sees it: row ids in range, and no NUL character anywhere.
+"""What a URL and a form may carry before a view sees it: row ids in range, and no NUL character anywhere.
 
 `<int:…>` in a route is a row id (every integer in our URLs is one): RowIdConverter, installed
 as `int` by init_app before any blueprint adds a route, matches only ASCII digits naming an id
@@ -40,11 +40,21 @@ def init_app(app: Flask) -> None:
 
 
 def refuse_nul() -> None:
-    """404 for a NUL in the path (no route names one), 400 for a NUL in a query argument's name or value."""
+    """404 for a NUL in the path (no route names one), 400 for a NUL in a query argument or a form field.
+
+    Only plain forms are read here: an upload (multipart) is read by its own view under its own size
+    limit, and a CSV line with a NUL is a bad line of the file.
+    """
     if "\x00" in request.path:
         abort(404)
-    if any("\x00" in name or "\x00" in value for name, value in request.args.items(multi=True)):
+    if _has_nul(request.args):
         abort(400, description="A query argument contains a NUL character.")
+    if request.mimetype == "application/x-www-form-urlencoded" and _has_nul(request.form):
+        abort(400, description="A form field contains a NUL character.")
+
+
+def _has_nul(fields) -> bool:
+    return any("\x00" in name or "\x00" in value for name, value in fields.items(multi=True))
 
 
 def query_row_id(name: str) -> int | None:

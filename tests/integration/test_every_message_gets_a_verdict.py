@@ -427,9 +427,9 @@ def test_copying_a_successor_who_is_leaving_too_does_not_ease_a_client_mail(clie
 
 
 def test_a_nul_character_in_the_text_is_read_as_a_replacement_character_on_both_databases(client, northwind, app):
-    """PostgreSQL's text cannot hold NUL: a sign-off request with one in its text was a 500 there."""
+    """PostgreSQL's text cannot hold NUL: a sign-off request with one in its text or a recipient was a 500 there."""
     app.config["HR_APPROVERS"] = (HR,)
-    message = {"subject": "Hand\u0000over", "body": "Hello\u0000Kim"}
+    message = {"subject": "Hand\u0000over", "body": "Hello\u0000Kim", "cc": ["a\u0000b@elsewhere.example"]}
 
     checked = check(client, ALICE, to=[KIM], **message).get_json()
     asked = ask(client, to=[KIM], **message, justification="Farewell\u0000note")

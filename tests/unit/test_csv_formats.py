@@ -166,6 +166,14 @@ def test_bytes_that_are_not_utf8_are_a_problem_of_their_line_and_column():
     assert str(error) == "line 2, ContactName 'Ana Garc\ufffda': is not UTF-8 text; save the file as 'CSV UTF-8'"
 
 
+def test_a_nul_character_is_a_problem_of_its_line_and_column():
+    """PostgreSQL's text cannot hold NUL: a clients file with one in an account name was a 500 there."""
+    (error,) = records(f"{CLIENTS_HEADER}\nFab\x00rikam,fabrikam.example,,,\n", CLIENTS)
+
+    assert (error.line, error.column) == (2, "Account")
+    assert error.problem == "holds a NUL character, which is not text"
+
+
 def test_utf8_text_that_is_not_ascii_is_read_as_written():
     (record,) = records(f"{CLIENTS_HEADER}\nFabrikam,,ana@fabrikam.example,Ana García,\n", CLIENTS)
 

@@ -72,3 +72,20 @@ def test_a_strange_value_in_a_path_segment_is_never_a_500(console, admin, value)
     answers = every_answer(admin, with_arguments, lambda rule: filled_path(rule, default=value, ids=value))
 
     assert answers and all(status < 500 for status in answers.values()), answers
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/admin/clients/new", {"name": "Contoso\x00 Ltd", "owner": ""}),
+        ("/admin/departures/new", {"email": "zed@northwind.example", "notice_date": "2026-12-01\x00"}),
+        ("/signin", {"email": "ada\x00@northwind.example"}),
+    ],
+    ids=["client-name", "departure-date", "sign-in"],
+)
+def test_a_nul_character_in_a_form_field_is_a_400_that_says_so(admin, path, form):
+    """PostgreSQL's text cannot hold NUL: a client account named with one was a 500 there."""
+    answer = admin.post(path, data={"csrf_token": CSRF, **form})
+
+    assert answer.status_code == 400
+    assert "A form field contains a NUL character." in answer.get_data(as_text=True)
