@@ -77,9 +77,11 @@ def request_signoff(
         raise SignoffRefused(Refusal.NOT_NEEDED)
     sender_keys = approvals.sender_identities(check_request.sender, result.sender) | {result.sender_address.key}
     accounts = approvals.accounts_touched(result.clients, result.decision.findings)
-    with engine.connect() as conn:  # an approver who is leaving is asked nothing, as the sender is not
-        leaving = store.on_register(conn, [*settings.approvers, *(p for ps in settings.routes.values() for p in ps)])
-    people = approvals.approvers_for(accounts, settings.approvers, settings.routes, sender_keys | leaving)
+    people = approvals.approvers_for(accounts, settings.approvers, settings.routes, sender_keys)
+    with engine.connect() as conn:  # an approver who is leaving is asked nothing, as the sender is not; only
+        leaving = store.on_register(conn, {*people, *settings.approvers})  # those asked, or HR instead, matter
+    if leaving:
+        people = approvals.approvers_for(accounts, settings.approvers, settings.routes, sender_keys | leaving)
     with engine.begin() as conn:
         names = [f"sender:{key}" for key in sender_keys] + [f"approver:{person}" for person in people]
         signoff_store.lock_for_new_request(conn, names)
