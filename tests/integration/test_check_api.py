@@ -557,7 +557,7 @@ def test_a_nul_character_in_the_client_description_is_audited_on_both_databases(
     response = check(client, ALICE, to=[KIM], client={"app": "out\u0000look", "platform": "PC"})
 
     assert response.status_code == 200
-    assert audit_rows(engine)[0]["details"]["client"]["app"] == "out\u0000look"
+    assert audit_rows(engine)[0]["details"]["client"]["app"] == "out\ufffdlook"  # read as every NUL is (json_body)
 
 
 # --- authentication ---------------------------------------------------------------
